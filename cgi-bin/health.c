@@ -1,0 +1,28 @@
+/*
+ * axlog-health: GET /health, /health/live, /health/db.  Connects with
+ * the read-only role (AXLOG_STATS_DATABASE_URL).
+ */
+#include <stdio.h>
+
+#include "health.h"
+#include "server.h"
+#include "settings.h"
+
+int
+main(void)
+{
+	struct settings	 s;
+	struct db	*db;
+	int		 rc;
+
+	settings_load_or_exit(&s, "axlog-health");
+	if ((db = health_db_new(s.stats_database_url, s.db_timeout_ms)) ==
+	    NULL) {
+		fprintf(stderr, "axlog-health: out of memory\n");
+		return 1;
+	}
+	rc = server_run(health_handle, db);
+	db_free(db);
+	settings_free(&s);
+	return rc;
+}

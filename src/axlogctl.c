@@ -1,0 +1,136 @@
+/*
+ * axlogctl: the operator's command.  Parses arguments and hands each
+ * subcommand to ctl.c; connects as the schema owner
+ * (AXLOG_ADMIN_DATABASE_URL, never another role's URL).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "settings.h"
+
+/* Migrations and partition DDL may wait on locks: a generous deadline. */
+#define CTL_TIMEOUT_MS	60000
+
+static const char usage_text[] =
+    "usage: axlogctl migrate\n"
+    "       axlogctl app add NAME --kind parent|lightweight|heavy "
+    "[--description TEXT]\n"
+    "       axlogctl app list\n"
+    "       axlogctl key create --scope ingest --app NAME "
+    "[--description TEXT]\n"
+    "       axlogctl key create --scope read [--app NAME] "
+    "[--description TEXT]\n"
+    "       axlogctl key list\n"
+    "       axlogctl key revoke KEY_ID\n"
+    "       axlogctl retention show\n"
+    "       axlogctl retention set DAYS\n"
+    "       axlogctl version\n";
+
+static int
+usage(void)
+{
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+struct opts {
+	const char	*app, *kind, *scope, *description;
+};
+
+/* Options after the subcommand words; returns the index of the first operand. */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "app", required_argument, NULL, 'a' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "description", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->app = optarg; break;
+		case 'k': o->kind = optarg; break;
+		case 's': o->scope = optarg; break;
+		case 'd': o->description = optarg; break;
+		default: return -1;
+		}
+	}
+	return optind;
+}
+
+static int
+dispatch(struct db *db, const char *cmd, const char *sub, int argc,
+    char **argv)
+{
+	struct opts	o;
+	int		i;
+
+	if ((i = parse_opts(argc, argv, &o)) < 0)
+		return usage();
+	argc -= i;
+	argv += i;
+	if (strcmp(cmd, "migrate") == 0 && sub == NULL)
+		return ctl_migrate(db);
+	if (strcmp(cmd, "app") == 0 && sub && strcmp(sub, "add") == 0 &&
+	    argc == 1 && o.kind != NULL)
+		return ctl_app_add(db, argv[0], o.kind, o.description);
+	if (strcmp(cmd, "app") == 0 && sub && strcmp(sub, "list") == 0)
+		return ctl_app_list(db);
+	if (strcmp(cmd, "key") == 0 && sub && strcmp(sub, "create") == 0 &&
+	    o.scope != NULL && argc == 0)
+		return ctl_key_create(db, o.app, o.scope, o.description);
+	if (strcmp(cmd, "key") == 0 && sub && strcmp(sub, "list") == 0)
+		return ctl_key_list(db);
+	if (strcmp(cmd, "key") == 0 && sub && strcmp(sub, "revoke") == 0 &&
+	    argc == 1)
+		return ctl_key_revoke(db, argv[0]);
+	if (strcmp(cmd, "retention") == 0 && sub && strcmp(sub, "show") == 0)
+		return ctl_retention_show(db);
+	if (strcmp(cmd, "retention") == 0 && sub && strcmp(sub, "set") == 0 &&
+	    argc == 1)
+		return ctl_retention_set(db, argv[0]);
+	return usage();
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings	 s;
+	struct db	*db;
+	const char	*cmd, *sub = NULL;
+	int		 skip, rc;
+
+	settings_load_or_exit(&s, "axlogctl");
+	if (argc < 2)
+		return usage();
+	cmd = argv[1];
+	if (strcmp(cmd, "version") == 0) {
+		printf("axlogctl %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	skip = 1;
+	if (strcmp(cmd, "migrate") != 0) {
+		if (argc < 3)
+			return usage();
+		sub = argv[2];
+		skip = 2;
+	}
+	if ((db = db_new(s.admin_database_url, NULL, 0, CTL_TIMEOUT_MS)) ==
+	    NULL) {
+		fprintf(stderr, "axlogctl: out of memory\n");
+		return 1;
+	}
+	rc = dispatch(db, cmd, sub, argc - skip, argv + skip);
+	db_free(db);
+	settings_free(&s);
+	return rc;
+}

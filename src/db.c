@@ -1,0 +1,442 @@
+/*
+ * db.c: the connection helper.  One connection per process, driven
+ * through libpq's non-blocking API so that every wait is a poll(2) with
+ * the caller's deadline.  The retry rules live here and nowhere else:
+ * a connection found dead before anything is sent is remade silently;
+ * one that breaks after sending is remade, and the work resent, only for
+ * reads (DB_RETRY) and for whole transactions whose COMMIT was not sent.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+
+/* How run() sends its command. */
+enum run_mode { RUN_PARAMS, RUN_PREPARED, RUN_SCRIPT };
+
+struct db {
+	char			*conninfo;
+	const struct db_stmt	*stmts;
+	size_t			 nstmts;
+	int			 timeout_ms;
+	int64_t			 deadline;	/* 0: per call */
+	PGconn			*conn;
+	int			 in_txn;	/* never reconnect inside one */
+	int			 broken;	/* last call lost the connection */
+	int			 timed_out;	/* last call hit the deadline */
+	char			 errmsg[256];
+	char			 sqlstate[6];
+};
+
+int64_t
+db_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum db_err
+db_classify(const char *sqlstate)
+{
+	if (sqlstate == NULL || strlen(sqlstate) != 5)
+		return DB_UNAVAILABLE;
+	if (strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "53", 2) == 0 ||
+	    strncmp(sqlstate, "57", 2) == 0 || strncmp(sqlstate, "40", 2) == 0)
+		return DB_UNAVAILABLE;
+	if (strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0)
+		return DB_REJECTED;
+	return DB_FAILED;
+}
+
+/* Keep one line of libpq's message: it goes into single-line logs. */
+static void
+set_error(struct db *db, const char *msg, const char *sqlstate)
+{
+	char	*p;
+
+	snprintf(db->errmsg, sizeof(db->errmsg), "%s", msg ? msg : "");
+	for (p = db->errmsg; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = (p[1] == '\0') ? '\0' : ' ';
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+	    sqlstate ? sqlstate : "");
+}
+
+struct db *
+db_new(const char *conninfo, const struct db_stmt *stmts, size_t nstmts,
+    int timeout_ms)
+{
+	struct db	*db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	if ((db->conninfo = strdup(conninfo ? conninfo : "")) == NULL) {
+		free(db);
+		return NULL;
+	}
+	db->stmts = stmts;
+	db->nstmts = nstmts;
+	db->timeout_ms = timeout_ms;
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db->conninfo);
+	free(db);
+}
+
+void
+db_disconnect(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+void
+db_set_timeout(struct db *db, int ms)
+{
+	db->deadline = ms > 0 ? db_now_ms() + ms : 0;
+}
+
+const char *
+db_errmsg(const struct db *db)
+{
+	return db->errmsg;
+}
+
+const char *
+db_sqlstate(const struct db *db)
+{
+	return db->sqlstate;
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}
+
+static int64_t
+deadline_of(const struct db *db)
+{
+	if (db->deadline > 0)
+		return db->deadline;
+	return db->timeout_ms > 0 ? db_now_ms() + db->timeout_ms : 0;
+}
+
+/* Wait for the socket; 0 when ready, -1 on deadline or error. */
+static int
+wait_socket(struct db *db, int64_t deadline, short events)
+{
+	struct pollfd	pfd;
+	int64_t		left;
+	int		n;
+
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = events;
+	if (pfd.fd < 0)
+		return -1;
+	for (;;) {
+		left = deadline > 0 ? deadline - db_now_ms() : -1;
+		if (deadline > 0 && left <= 0) {
+			db->timed_out = 1;
+			set_error(db, "timed out waiting for the database", NULL);
+			return -1;
+		}
+		n = poll(&pfd, 1, left > 0 ? (int)left : -1);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/*
+ * Collect the results of one sent command.  Returns the first error
+ * result or else the last result (caller clears), NULL when the
+ * connection broke or the deadline passed.
+ */
+static PGresult *
+wait_result(struct db *db, int64_t deadline)
+{
+	PGresult	*keep = NULL, *r;
+
+	for (;;) {
+		while (!PQisBusy(db->conn)) {
+			if ((r = PQgetResult(db->conn)) == NULL)
+				return keep;
+			if (keep == NULL || (PQresultStatus(keep) !=
+			    PGRES_FATAL_ERROR)) {
+				PQclear(keep);
+				keep = r;
+			} else
+				PQclear(r);
+		}
+		if (wait_socket(db, deadline, POLLIN) != 0 ||
+		    !PQconsumeInput(db->conn)) {
+			PQclear(keep);
+			return NULL;
+		}
+	}
+}
+
+/* Flush the output queue within the deadline; 0 when all is sent. */
+static int
+flush_out(struct db *db, int64_t deadline)
+{
+	int	n;
+
+	while ((n = PQflush(db->conn)) == 1)
+		if (wait_socket(db, deadline, POLLOUT | POLLIN) != 0 ||
+		    !PQconsumeInput(db->conn))
+			return -1;
+	return n;
+}
+
+static enum db_err
+prepare_all(struct db *db, int64_t deadline)
+{
+	PGresult	*r;
+	size_t		 i;
+	int		 ok;
+
+	for (i = 0; i < db->nstmts; i++) {
+		if (!PQsendPrepare(db->conn, db->stmts[i].name,
+		    db->stmts[i].sql, db->stmts[i].nparams, NULL) ||
+		    flush_out(db, deadline) != 0)
+			return DB_UNAVAILABLE;
+		if ((r = wait_result(db, deadline)) == NULL)
+			return DB_UNAVAILABLE;
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			set_error(db, PQresultErrorMessage(r),
+			    PQresultErrorField(r, PG_DIAG_SQLSTATE));
+		PQclear(r);
+		if (!ok)
+			return DB_FAILED;
+	}
+	return DB_OK;
+}
+
+static enum db_err
+do_connect(struct db *db)
+{
+	const char *const	 keys[] = { "dbname",
+				    "fallback_application_name", NULL };
+	const char		*vals[] = { db->conninfo, "axlog", NULL };
+	int64_t			 deadline = deadline_of(db);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	enum db_err		 e;
+
+	db_disconnect(db);
+	db->conn = PQconnectStartParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD)
+		goto fail;
+	while (st != PGRES_POLLING_OK) {
+		if (st == PGRES_POLLING_FAILED)
+			goto fail;
+		if (wait_socket(db, deadline,
+		    st == PGRES_POLLING_READING ? POLLIN : POLLOUT) != 0)
+			goto fail;
+		st = PQconnectPoll(db->conn);
+	}
+	if (PQsetnonblocking(db->conn, 1) != 0)
+		goto fail;
+	if ((e = prepare_all(db, deadline)) != DB_OK) {
+		if (db->errmsg[0] == '\0')
+			set_error(db, PQerrorMessage(db->conn), NULL);
+		db_disconnect(db);
+		return e;
+	}
+	return DB_OK;
+fail:
+	if (!db->timed_out)
+		set_error(db, db->conn ? PQerrorMessage(db->conn) :
+		    "out of memory", NULL);
+	db_disconnect(db);
+	return DB_UNAVAILABLE;
+}
+
+/*
+ * A connection is usable when libpq thinks so and the server has not
+ * closed it meanwhile (a restart leaves the socket readable at EOF):
+ * finding that out before sending is what makes a silent reconnect safe.
+ */
+static int
+conn_alive(struct db *db)
+{
+	struct pollfd	pfd;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return 0;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) > 0 && (!PQconsumeInput(db->conn) ||
+	    PQstatus(db->conn) != CONNECTION_OK))
+		return 0;
+	return 1;
+}
+
+enum db_err
+db_connect(struct db *db)
+{
+	db->timed_out = 0;
+	db->errmsg[0] = db->sqlstate[0] = '\0';
+	return conn_alive(db) ? DB_OK : do_connect(db);
+}
+
+/* Send one command; 1 if it was (at least partly) sent, 0 if not at all. */
+static int
+send_cmd(struct db *db, const char *cmd, enum run_mode mode, int nparams,
+    const char *const *values)
+{
+	if (mode == RUN_SCRIPT)
+		return PQsendQuery(db->conn, cmd);
+	if (mode == RUN_PREPARED)
+		return PQsendQueryPrepared(db->conn, cmd, nparams, values,
+		    NULL, NULL, 0);
+	return PQsendQueryParams(db->conn, cmd, nparams, NULL, values,
+	    NULL, NULL, 0);
+}
+
+static enum db_err
+result_err(struct db *db, PGresult *r)
+{
+	ExecStatusType	st = PQresultStatus(r);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return DB_OK;
+	set_error(db, PQresultErrorMessage(r),
+	    PQresultErrorField(r, PG_DIAG_SQLSTATE));
+	return db_classify(PQresultErrorField(r, PG_DIAG_SQLSTATE));
+}
+
+/* One attempt: 0 done (*e set), 1 connection lost after sending. */
+static int
+attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
+    const char *const *values, PGresult **res, enum db_err *e)
+{
+	int64_t		 deadline = deadline_of(db);
+	PGresult	*r;
+
+	if (!send_cmd(db, cmd, mode, nparams, values) ||
+	    flush_out(db, deadline) != 0 ||
+	    (r = wait_result(db, deadline)) == NULL) {
+		if (!db->timed_out)
+			set_error(db, PQerrorMessage(db->conn), NULL);
+		*e = DB_UNAVAILABLE;
+		return !db->timed_out;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		PQclear(r);
+		*e = DB_UNAVAILABLE;
+		return 1;
+	}
+	if ((*e = result_err(db, r)) == DB_OK && res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return 0;
+}
+
+static enum db_err
+run(struct db *db, const char *cmd, enum run_mode mode, int nparams,
+    const char *const *values, PGresult **res, int flags)
+{
+	enum db_err	e;
+	int		tries;
+
+	if (res != NULL)
+		*res = NULL;
+	db->broken = db->timed_out = 0;
+	db->errmsg[0] = db->sqlstate[0] = '\0';
+	for (tries = 0; tries < 2; tries++) {
+		if (!conn_alive(db)) {
+			if (db->in_txn) {
+				/* The transaction died with its connection. */
+				set_error(db, "connection lost in a transaction",
+				    NULL);
+				db->broken = 1;
+				db_disconnect(db);
+				return DB_UNAVAILABLE;
+			}
+			if ((e = do_connect(db)) != DB_OK)
+				return e;
+		}
+		if (!attempt(db, cmd, mode, nparams, values, res, &e))
+			return e;
+		db->broken = 1;
+		db_disconnect(db);
+		if (!(flags & DB_RETRY) || db->in_txn)
+			return DB_UNAVAILABLE;
+	}
+	return DB_UNAVAILABLE;
+}
+
+enum db_err
+db_query(struct db *db, const char *name, int nparams,
+    const char *const *values, PGresult **res, int flags)
+{
+	return run(db, name, RUN_PREPARED, nparams, values, res, flags);
+}
+
+enum db_err
+db_exec(struct db *db, const char *sql, int nparams,
+    const char *const *values, PGresult **res, int flags)
+{
+	return run(db, sql, RUN_PARAMS, nparams, values, res, flags);
+}
+
+enum db_err
+db_script(struct db *db, const char *sql)
+{
+	return run(db, sql, RUN_SCRIPT, 0, NULL, NULL, 0);
+}
+
+enum db_err
+db_txn(struct db *db, db_txn_fn body, void *arg)
+{
+	enum db_err	e;
+	int		tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((e = db_exec(db, "BEGIN", 0, NULL, NULL, DB_RETRY)) != DB_OK)
+			return e;
+		db->in_txn = 1;
+		e = body(db, arg);
+		if (e == DB_OK) {
+			/* From here on the outcome may be unknown: no retry. */
+			e = db_exec(db, "COMMIT", 0, NULL, NULL, 0);
+			db->in_txn = 0;
+			return e;
+		}
+		db->in_txn = 0;
+		if (!db->broken || db->timed_out)
+			break;
+	}
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		char	msg[sizeof(db->errmsg)], state[sizeof(db->sqlstate)];
+
+		/* Keep the error that ended the transaction, not ROLLBACK's. */
+		memcpy(msg, db->errmsg, sizeof(msg));
+		memcpy(state, db->sqlstate, sizeof(state));
+		if (db_exec(db, "ROLLBACK", 0, NULL, NULL, 0) != DB_OK)
+			db_disconnect(db);
+		memcpy(db->errmsg, msg, sizeof(msg));
+		memcpy(db->sqlstate, state, sizeof(state));
+	}
+	return e;
+}

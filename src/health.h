@@ -1,0 +1,21 @@
+/*
+ * health.h: GET/HEAD /health, /health/live and /health/db.  Answers
+ * within HEALTH_BUDGET_MS even when the database hangs: every database
+ * wait shares that one deadline, and nothing is retried.
+ */
+#ifndef AXLOG_HEALTH_H
+#define AXLOG_HEALTH_H
+
+#include "db.h"
+#include "req.h"
+#include "resp.h"
+
+#define HEALTH_BUDGET_MS	1500
+
+/* The connection health uses (the stats role), budget included. */
+struct db	*health_db_new(const char *conninfo, int timeout_ms);
+
+/* server_handler for the health program; ctx is the struct db. */
+void		 health_handle(struct req *r, struct resp *p, void *ctx);
+
+#endif

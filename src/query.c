@@ -1,0 +1,113 @@
+/*
+ * query.c: query string decoding.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "query.h"
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode s in place up to its end; -1 on a bad escape or a NUL. */
+static int
+decode(char *s)
+{
+	char	*w = s;
+	int	 hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '+')
+			*w++ = ' ';
+		else if (*s == '%') {
+			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+				return -1;
+			if ((*w++ = (char)(hi << 4 | lo)) == '\0')
+				return -1;
+			s += 2;
+		} else
+			*w++ = *s;
+	}
+	*w = '\0';
+	return 0;
+}
+
+enum ax_err
+query_parse(const char *qs, struct query *q, const char **bad)
+{
+	char	*pair, *next, *eq;
+
+	memset(q, 0, sizeof(*q));
+	*bad = NULL;
+	if (strlen(qs) > QUERY_MAX_LEN)
+		return AX_ERR_BAD_REQUEST;
+	if ((q->buf = strdup(qs)) == NULL)
+		return AX_ERR_UNAVAILABLE;
+	for (pair = q->buf; pair != NULL; pair = next) {
+		if ((next = strchr(pair, '&')) != NULL)
+			*next++ = '\0';
+		if (*pair == '\0')
+			continue;
+		if (q->n == QUERY_MAX_PARAMS)
+			return AX_ERR_BAD_REQUEST;
+		if ((eq = strchr(pair, '=')) != NULL)
+			*eq++ = '\0';
+		if (decode(pair) != 0)
+			return AX_ERR_BAD_REQUEST;
+		if (eq == NULL)
+			eq = pair + strlen(pair);	/* "" */
+		else if (decode(eq) != 0) {
+			*bad = pair;
+			return AX_ERR_BAD_REQUEST;
+		}
+		q->p[q->n].key = pair;
+		q->p[q->n].value = eq;
+		q->n++;
+	}
+	return AX_OK;
+}
+
+void
+query_free(struct query *q)
+{
+	free(q->buf);
+	q->buf = NULL;
+	q->n = 0;
+}
+
+const char *
+query_get(const struct query *q, const char *key)
+{
+	return query_nth(q, key, 0);
+}
+
+size_t
+query_count(const struct query *q, const char *key)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->p[i].key, key) == 0)
+			n++;
+	return n;
+}
+
+const char *
+query_nth(const struct query *q, const char *key, size_t nth)
+{
+	size_t	i;
+
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->p[i].key, key) == 0 && nth-- == 0)
+			return q->p[i].value;
+	return NULL;
+}

@@ -1,0 +1,26 @@
+/*
+ * server.h: the accept loop shared by the three programs.  Under a
+ * FastCGI server (listen socket on fd 0: spawn-fcgi, systemd socket
+ * activation, lighttpd's bin-path) it serves requests until killed; run
+ * as plain CGI it serves the one request in its environment and returns.
+ */
+#ifndef AXLOG_SERVER_H
+#define AXLOG_SERVER_H
+
+#include "req.h"
+#include "resp.h"
+
+/*
+ * Called once per request.  If it returns without sending a response,
+ * the server answers 503 so no request goes unanswered.
+ */
+typedef void (*server_handler)(struct req *, struct resp *, void *ctx);
+
+/* Returns 0 after the last request, 1 if FastCGI setup failed. */
+int	server_run(server_handler handler, void *ctx);
+
+/* Dispatch one request through handler (used by the loop and tests). */
+void	server_dispatch(server_handler handler, void *ctx, char *const *envp,
+	    req_read_fn read, void *rio, resp_write_fn write, void *wio);
+
+#endif

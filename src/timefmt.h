@@ -1,0 +1,35 @@
+/*
+ * timefmt.h: UTC time as axlog reads and writes it: RFC 3339 §5.6
+ * timestamps in microseconds since the Unix epoch.
+ */
+#ifndef AXLOG_TIMEFMT_H
+#define AXLOG_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIMEFMT_LEN	32	/* "2026-11-23T06:11:14.123456Z" and NUL */
+#define TIMEFMT_DATE_LEN 11	/* "2026-11-23" and NUL */
+
+/* Now, in microseconds since the epoch (CLOCK_REALTIME). */
+int64_t	timefmt_now_us(void);
+
+/*
+ * Parse an RFC 3339 date-time (§5.6: full-date "T" full-time, with
+ * optional fraction up to 9 digits, "Z" or ±hh:mm offset; 't'/'z' and a
+ * space for 'T' are accepted as §5.6's note allows) of exactly len bytes.
+ * Sub-microsecond digits are truncated.  Returns 0, or -1 when malformed
+ * or out of range (years 0001–9999, real calendar days, no leap second).
+ */
+int	timefmt_parse(const char *s, size_t len, int64_t *us);
+
+/* Format us as "YYYY-MM-DDThh:mm:ss[.ffffff]Z" (fraction only if non-zero). */
+void	timefmt_format(int64_t us, char out[TIMEFMT_LEN]);
+/* Format the UTC date of us as "YYYY-MM-DD". */
+void	timefmt_date(int64_t us, char out[TIMEFMT_DATE_LEN]);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t	timefmt_days_from_civil(int y, int m, int d);
+void	timefmt_civil_from_days(int64_t days, int *y, int *m, int *d);
+
+#endif
