@@ -1,0 +1,274 @@
+/*
+ * ingest.c: the /ingest request path.  Everything a client sends is
+ * checked here before the database sees it; the database still has the
+ * last word on keys, apps and retention, in the same statement as the
+ * insert, so a small request costs one round trip.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "timefmt.h"
+
+#define KEY_SQL \
+	"SELECT app_id FROM axlog.api_keys WHERE token_sha256 = $1::bytea " \
+	"AND scope = 'ingest' AND revoked_at IS NULL"
+
+/*
+ * $1 key hash, $2 events as a JSON array, $3 the app the events name (or
+ * NULL).  Returns the key's app (NULL: no such key), the 1-based index of
+ * the first event older than the retention (NULL: none), and how many
+ * rows were inserted; nothing is inserted unless the first two pass.
+ */
+static const char store_sql[] =
+    "WITH k AS (" KEY_SQL "),"
+    " x AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS ("
+    "  id uuid, created_at timestamptz, event_type text,"
+    "  event_subtype text, user_id uuid, fingerprint text, ip_address inet,"
+    "  success boolean, duration_ms double precision, message text,"
+    "  metadata jsonb)) WITH ORDINALITY AS x(id, created_at, event_type,"
+    "  event_subtype, user_id, fingerprint, ip_address, success,"
+    "  duration_ms, message, metadata, n)),"
+    " old AS (SELECT min(x.n) AS n FROM x, axlog.settings s"
+    "  WHERE x.created_at < now() - make_interval(days => s.retention_days)),"
+    " ok AS (SELECT k.app_id FROM k, old"
+    "  WHERE old.n IS NULL AND k.app_id = coalesce($3, k.app_id)),"
+    " ins AS (INSERT INTO axlog.logs (id, app_id, created_at, event_type,"
+    "  event_subtype, user_id, fingerprint, ip_address, success,"
+    "  duration_ms, message, metadata)"
+    "  SELECT coalesce(x.id, gen_random_uuid()), ok.app_id,"
+    "  coalesce(x.created_at, now()), x.event_type, x.event_subtype,"
+    "  x.user_id, x.fingerprint, x.ip_address, coalesce(x.success, true),"
+    "  x.duration_ms, x.message, x.metadata FROM ok, x ORDER BY x.n"
+    "  ON CONFLICT (app_id, id, created_at) DO NOTHING RETURNING 1)"
+    " SELECT (SELECT app_id FROM k), (SELECT n FROM old),"
+    " (SELECT count(*) FROM ins)";
+
+static const struct db_stmt stmts[] = {
+	{ "ingest_key", KEY_SQL, 1 },
+	{ "ingest_store", store_sql, 3 },
+};
+
+struct db *
+ingest_db_new(const char *conninfo, int timeout_ms)
+{
+	return db_new(conninfo, stmts, sizeof(stmts) / sizeof(stmts[0]),
+	    timeout_ms);
+}
+
+static void
+unauthorized(struct resp *p, const char *msg)
+{
+	(void)resp_header(p, "WWW-Authenticate", "Bearer realm=\"axlog\"");
+	(void)resp_error(p, AX_ERR_UNAUTHORIZED, msg, NULL);
+}
+
+/* The database failed us: one log line, and 503 for the client. */
+static void
+unavailable(struct ingest *in, struct resp *p, enum db_err e)
+{
+	if (e != DB_UNAVAILABLE)
+		fprintf(stderr, "axlog-ingest: database: %s (SQLSTATE %s)\n",
+		    db_errmsg(in->db), db_sqlstate(in->db));
+	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+}
+
+/*
+ * Before answering a bad body, make sure the key is good: a wrong key
+ * is a 401 whatever else is wrong.  Returns 1 when the key is good.
+ */
+static int
+key_ok(struct ingest *in, struct ingest_job *job, struct resp *p)
+{
+	const char	*params[] = { job->cred.hash_hex };
+	PGresult	*r;
+	enum db_err	 e;
+	int		 found;
+
+	if ((e = db_query(in->db, "ingest_key", 1, params, &r, DB_RETRY)) !=
+	    DB_OK) {
+		unavailable(in, p, e);
+		return 0;
+	}
+	found = PQntuples(r) == 1;
+	PQclear(r);
+	if (!found)
+		unauthorized(p, "unknown or revoked ingest key");
+	return found;
+}
+
+/* Body bytes after Content-Encoding, bounded by the body limit. */
+static enum ax_err
+read_payload(struct ingest *in, struct req *r, char **body, size_t *len)
+{
+	size_t		 max = in->settings->max_body_bytes;
+	char		*raw, *plain;
+	size_t		 rawlen;
+	int		 gzip;
+	enum ax_err	 e;
+
+	if ((e = body_encoding_of(req_header(r, "Content-Encoding"),
+	    &gzip)) != AX_OK)
+		return e;
+	if ((e = req_read_body(r, max, &raw, &rawlen)) != AX_OK || !gzip) {
+		*body = raw;
+		*len = rawlen;
+		return e;
+	}
+	e = body_gunzip(raw, rawlen, max, &plain, len);
+	free(raw);
+	*body = plain;
+	return e;
+}
+
+static enum ax_err
+refuse(struct resp *p, enum ax_err e, const char *msg)
+{
+	(void)resp_error(p, e, msg, NULL);
+	return e;
+}
+
+enum ax_err
+ingest_read(struct ingest *in, struct req *r, struct resp *p,
+    struct ingest_job *job)
+{
+	const char	*last = strrchr(r->path, '/');
+	enum body_type	 type;
+	enum ax_err	 e;
+	char		*body = NULL;
+	size_t		 len;
+
+	memset(job, 0, sizeof(*job));
+	last = last ? last + 1 : r->path;
+	if (strcmp(last, "ingest") != 0 && strcmp(last, "axlog-ingest") != 0)
+		return refuse(p, AX_ERR_NOT_FOUND, NULL);
+	if (strcmp(r->method, "POST") != 0) {
+		(void)resp_header(p, "Allow", "POST");
+		return refuse(p, AX_ERR_METHOD, "use POST");
+	}
+	auth_from_req(r, &job->cred);
+	if (!job->cred.well_formed) {
+		unauthorized(p, job->cred.scheme == AUTH_NONE ?
+		    "an ingest key is required (Authorization: Bearer or "
+		    "X-API-Key)" : "malformed key");
+		return AX_ERR_UNAUTHORIZED;
+	}
+	if ((e = body_type_of(req_header(r, "Content-Type"), &type)) != AX_OK)
+		return refuse(p, e, "Content-Type must be application/json "
+		    "or application/x-ndjson, and Content-Encoding gzip or "
+		    "none");
+	if ((e = read_payload(in, r, &body, &len)) != AX_OK) {
+		free(body);
+		return refuse(p, e, e == AX_ERR_TOO_LARGE ?
+		    "body over the size limit" : NULL);
+	}
+	e = event_parse(body, len, type, in->settings->max_batch,
+	    timefmt_now_us(), &job->batch);
+	free(body);
+	if (e == AX_OK && job->batch.app_conflict)
+		e = AX_ERR_FORBIDDEN;
+	if (e != AX_OK && key_ok(in, job, p))
+		(void)resp_error(p, e, e == AX_ERR_FORBIDDEN ?
+		    "events name another app than the key's" :
+		    job->batch.message, job->batch.details);
+	return e;
+}
+
+/* A missing partition is ours to fix, not the client's data problem. */
+static int
+is_missing_partition(struct db *db)
+{
+	return strcmp(db_sqlstate(db), "23514") == 0 &&
+	    strstr(db_errmsg(db), "no partition") != NULL;
+}
+
+static void
+answer_stored(struct resp *p, PGresult *r, struct ingest_job *job)
+{
+	struct json_object	*o, *d, *details;
+	char			*end;
+	long			 idx;
+
+	if (PQgetisnull(r, 0, 0)) {
+		unauthorized(p, "unknown or revoked ingest key");
+		return;
+	}
+	if (!PQgetisnull(r, 0, 1)) {
+		idx = strtol(PQgetvalue(r, 0, 1), &end, 10) - 1;
+		details = json_object_new_array();
+		d = json_object_new_object();
+		json_object_object_add(d, "index", json_object_new_int64(idx));
+		json_object_object_add(d, "field",
+		    json_object_new_string("created_at"));
+		json_object_object_add(d, "problem",
+		    json_object_new_string("older_than_retention"));
+		json_object_array_add(details, d);
+		(void)resp_error(p, AX_ERR_INVALID_EVENT, "an event is older "
+		    "than the retention", details);
+		json_object_put(details);
+		return;
+	}
+	if (job->batch.app_id[0] != '\0' &&
+	    strcmp(job->batch.app_id, PQgetvalue(r, 0, 0)) != 0) {
+		(void)resp_error(p, AX_ERR_FORBIDDEN, "events name another app "
+		    "than the key's", NULL);
+		return;
+	}
+	job->accepted = strtol(PQgetvalue(r, 0, 2), &end, 10);
+	job->duplicates = (long)job->batch.n - job->accepted;
+	o = json_object_new_object();
+	json_object_object_add(o, "accepted",
+	    json_object_new_int64(job->accepted));
+	json_object_object_add(o, "duplicates",
+	    json_object_new_int64(job->duplicates));
+	(void)resp_json(p, 200, o);
+	json_object_put(o);
+}
+
+void
+ingest_store(struct ingest *in, struct ingest_job *job, struct resp *p)
+{
+	const char	*params[3];
+	PGresult	*r;
+	enum db_err	 e;
+	char		 msg[200];
+
+	params[0] = job->cred.hash_hex;
+	params[1] = json_object_to_json_string_ext(job->batch.rows,
+	    JSON_C_TO_STRING_PLAIN);
+	params[2] = job->batch.app_id[0] ? job->batch.app_id : NULL;
+	/* An autocommit statement: once sent, never resent. */
+	e = db_query(in->db, "ingest_store", 3, params, &r, 0);
+	if (e == DB_REJECTED && !is_missing_partition(in->db)) {
+		snprintf(msg, sizeof(msg), "the database refused the events: "
+		    "%s", db_errmsg(in->db));
+		(void)resp_error(p, AX_ERR_REJECTED, msg, NULL);
+		return;
+	}
+	if (e != DB_OK) {
+		unavailable(in, p, e == DB_REJECTED ? DB_FAILED : e);
+		return;
+	}
+	answer_stored(p, r, job);
+	PQclear(r);
+}
+
+void
+ingest_job_free(struct ingest_job *job)
+{
+	event_batch_free(&job->batch);
+	explicit_bzero(&job->cred, sizeof(job->cred));
+}
+
+void
+ingest_handle(struct req *r, struct resp *p, void *ctx)
+{
+	struct ingest		*in = ctx;
+	struct ingest_job	 job;
+
+	db_set_timeout(in->db, in->settings->db_timeout_ms);
+	if (ingest_read(in, r, p, &job) == AX_OK)
+		ingest_store(in, &job, p);
+	ingest_job_free(&job);
+}
