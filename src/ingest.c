@@ -20,7 +20,23 @@
  * NULL).  Returns the key's app (NULL: no such key), the 1-based index of
  * the first event older than the retention (NULL: none), and how many
  * rows were inserted; nothing is inserted unless the first two pass.
+ * The rows actually inserted (not duplicates) are added to their hour
+ * and day rollups in the same statement, keys in sorted order so
+ * concurrent requests lock rollup rows in one order.  A new event type
+ * beyond the per-app-and-hour limit is counted as "(other)".
  */
+#define ROLLUP_UPSERT(table, rows) \
+	" INSERT INTO axlog." table " AS r (app_id, t, event_type, events," \
+	"  errors, last_at, hist)" \
+	"  SELECT app_id, t, rtype, count(*), count(*) FILTER (WHERE NOT" \
+	"  success), max(created_at), axlog.hist_of(array_agg(duration_ms))" \
+	"  FROM " rows " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" \
+	"  ON CONFLICT (app_id, t, event_type) DO UPDATE SET" \
+	"  events = r.events + excluded.events," \
+	"  errors = r.errors + excluded.errors," \
+	"  last_at = greatest(r.last_at, excluded.last_at)," \
+	"  hist = axlog.hist_merge(r.hist, excluded.hist)"
+
 static const char store_sql[] =
     "WITH k AS (" KEY_SQL "),"
     " x AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS ("
@@ -41,7 +57,24 @@ static const char store_sql[] =
     "  coalesce(x.created_at, now()), x.event_type, x.event_subtype,"
     "  x.user_id, x.fingerprint, x.ip_address, coalesce(x.success, true),"
     "  x.duration_ms, x.message, x.metadata FROM ok, x ORDER BY x.n"
-    "  ON CONFLICT (app_id, id, created_at) DO NOTHING RETURNING 1)"
+    "  ON CONFLICT (app_id, id, created_at) DO NOTHING"
+    "  RETURNING app_id, created_at, event_type, success, duration_ms),"
+    " g AS (SELECT ins.*, date_trunc('hour', created_at, 'UTC') AS t,"
+    "  date_trunc('day', created_at, 'UTC') AS d FROM ins),"
+    " ty AS (SELECT DISTINCT app_id, t, event_type FROM g),"
+    " rt AS (SELECT ty.*, CASE WHEN EXISTS (SELECT 1 FROM axlog.rollup_hour r"
+    "  WHERE r.app_id = ty.app_id AND r.t = ty.t AND"
+    "  r.event_type = ty.event_type) THEN ty.event_type"
+    "  WHEN (SELECT count(*) FROM axlog.rollup_hour r WHERE r.app_id ="
+    "  ty.app_id AND r.t = ty.t) < (SELECT max_event_types FROM"
+    "  axlog.settings) THEN ty.event_type ELSE '(other)' END AS rtype"
+    "  FROM ty),"
+    " gh AS (SELECT g.app_id, g.t, rt.rtype, g.success, g.created_at,"
+    "  g.duration_ms, g.d FROM g JOIN rt USING (app_id, t, event_type)),"
+    " uh AS (" ROLLUP_UPSERT("rollup_hour", "gh") "),"
+    " ud AS (" ROLLUP_UPSERT("rollup_day",
+    "(SELECT app_id, d AS t, rtype, success, created_at, duration_ms FROM gh) gd")
+    ")"
     " SELECT (SELECT app_id FROM k), (SELECT n FROM old),"
     " (SELECT count(*) FROM ins)";
 
