@@ -1,37 +1,29 @@
 /*
- * axlog-stats: GET /stats.  Connects with the read-only role
- * (AXLOG_STATS_DATABASE_URL).  The stats queries are not built yet:
- * every request is answered 503 "unavailable" with Retry-After.
+ * axlog-stats: GET /stats, /stats/apps, /stats/alerts.  Connects with
+ * the read-only role (AXLOG_STATS_DATABASE_URL, never another role's).
  */
 #include <stdio.h>
 
-#include "db.h"
 #include "server.h"
 #include "settings.h"
-
-static void
-handle(struct req *r, struct resp *p, void *ctx)
-{
-	(void)r;
-	(void)ctx;
-	(void)resp_error(p, AX_ERR_UNAVAILABLE, "stats are not available in "
-	    "this build", NULL);
-}
+#include "stats.h"
 
 int
 main(void)
 {
-	struct settings	 s;
-	struct db	*db;
-	int		 rc;
+	struct settings	s;
+	struct stats	st;
+	int		rc;
 
 	settings_load_or_exit(&s, "axlog-stats");
-	if ((db = db_new(s.stats_database_url, NULL, 0, s.db_timeout_ms)) == NULL) {
+	st.settings = &s;
+	if ((st.db = stats_db_new(s.stats_database_url, s.db_timeout_ms)) ==
+	    NULL) {
 		fprintf(stderr, "axlog-stats: out of memory\n");
 		return 1;
 	}
-	rc = server_run(handle, db);
-	db_free(db);
+	rc = server_run(stats_handle, &st);
+	db_free(st.db);
 	settings_free(&s);
 	return rc;
 }

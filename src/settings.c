@@ -83,7 +83,41 @@ settings_parse_size(const char *str, size_t min, size_t max, size_t *out)
 	return 0;
 }
 
-/* Split the space-separated origin list; each must look like scheme://host[:port]. */
+/*
+ * An origin as a browser sends it (RFC 6454 §6.2): scheme "://" host
+ * [":" port], the host a name or a bracketed IPv6 address.
+ */
+static int
+origin_valid(const char *o)
+{
+	const char	*h;
+	size_t		 n, port;
+
+	if (strncmp(o, "http://", 7) == 0)
+		h = o + 7;
+	else if (strncmp(o, "https://", 8) == 0)
+		h = o + 8;
+	else
+		return 0;
+	if (*h == '[') {
+		n = strspn(h + 1, "0123456789abcdefABCDEF:.");
+		if (n == 0 || h[1 + n] != ']')
+			return 0;
+		h += n + 2;
+	} else {
+		n = strspn(h, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (n == 0)
+			return 0;
+		h += n;
+	}
+	if (*h == '\0')
+		return 1;
+	port = strspn(h + 1, "0123456789");
+	return *h == ':' && port >= 1 && port <= 5 && h[1 + port] == '\0';
+}
+
+/* Split the space-separated origin list. */
 static int
 parse_origins(struct settings *s, const char *value)
 {
@@ -95,12 +129,7 @@ parse_origins(struct settings *s, const char *value)
 	s->ncors = 0;
 	for (tok = strtok_r(s->cors_buf, " \t", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t", &save)) {
-		if (s->ncors == SETTINGS_MAX_ORIGINS)
-			return -1;
-		if (strncmp(tok, "http://", 7) != 0 &&
-		    strncmp(tok, "https://", 8) != 0)
-			return -1;
-		if (strchr(strstr(tok, "//") + 2, '/') != NULL)
+		if (s->ncors == SETTINGS_MAX_ORIGINS || !origin_valid(tok))
 			return -1;
 		s->cors_origins[s->ncors++] = tok;
 	}
