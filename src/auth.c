@@ -6,53 +6,7 @@
 #include <strings.h>
 
 #include "auth.h"
-
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 (RFC 4648 §4) with padding into out; length or -1. */
-static long
-b64_decode(const char *in, size_t len, char *out, size_t outsz)
-{
-	size_t		i, o = 0;
-	unsigned long	acc = 0;
-	int		bits = 0, v;
-
-	if (len % 4 != 0)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (in[i] == '=') {
-			/* Padding only at the very end, at most two. */
-			if (i + 2 < len || (i + 1 < len && in[i + 1] != '='))
-				return -1;
-			break;
-		}
-		if ((v = b64val((unsigned char)in[i])) < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == outsz)
-				return -1;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	return (long)o;
-}
+#include "b64.h"
 
 static void
 set_token(struct auth_cred *c, const char *tok, size_t len)
@@ -77,7 +31,8 @@ from_basic(struct auth_cred *c, const char *b64)
 	char	*colon;
 	long	 n;
 
-	n = b64_decode(b64, strlen(b64), plain, sizeof(plain) - 1);
+	n = b64_std_decode(b64, strlen(b64), (uint8_t *)plain,
+	    sizeof(plain) - 1);
 	if (n < 0)
 		return;
 	plain[n] = '\0';

@@ -7,6 +7,8 @@
 
 #include "resp.h"
 
+#define RESP_STREAMED	((size_t)-1)	/* no Content-Length */
+
 static const struct {
 	int		 status;
 	const char	*code;
@@ -112,9 +114,12 @@ send_head(struct resp *p, int status, const char *ctype, size_t clen)
 	if (put(p, line, (size_t)n) != 0)
 		return -1;
 	if (ctype != NULL) {
-		n = snprintf(line, sizeof(line),
+		n = clen == RESP_STREAMED ?
+		    snprintf(line, sizeof(line), "Content-Type: %s\r\n", ctype) :
+		    snprintf(line, sizeof(line),
 		    "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, clen);
-		if (put(p, line, (size_t)n) != 0)
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    put(p, line, (size_t)n) != 0)
 			return -1;
 	}
 	for (i = 0; i < p->nheaders; i++)
@@ -141,6 +146,18 @@ resp_json(struct resp *p, int status, struct json_object *body)
 	if (put(p, text, len) != 0)
 		return -1;
 	return put(p, "\n", 1);
+}
+
+int
+resp_begin(struct resp *p, int status, const char *ctype)
+{
+	return send_head(p, status, ctype, RESP_STREAMED);
+}
+
+int
+resp_write(struct resp *p, const char *buf, size_t n)
+{
+	return p->head_only || n == 0 ? 0 : put(p, buf, n);
 }
 
 int

@@ -40,6 +40,13 @@ int	resp_header(struct resp *p, const char *name, const char *value);
 
 /* Send status, queued headers and a JSON body; body is not consumed. */
 int	resp_json(struct resp *p, int status, struct json_object *body);
+/*
+ * Start a streamed body of type ctype: no Content-Length, so the web
+ * server frames it (chunked).  Then resp_write() as rows come.
+ */
+int	resp_begin(struct resp *p, int status, const char *ctype);
+int	resp_write(struct resp *p, const char *buf, size_t n);
+
 /* Send status and queued headers with no body (204, 304). */
 int	resp_empty(struct resp *p, int status);
 

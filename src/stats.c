@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "hist.h"
+#include "logs.h"
 #include "query.h"
 #include "readauth.h"
 #include "sha256.h"
@@ -452,7 +453,7 @@ db_failed(struct stats *st, struct resp *p, enum db_err e)
 	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
 }
 
-enum endpoint { EP_SUMMARY, EP_APPS, EP_ALERTS };
+enum endpoint { EP_SUMMARY, EP_APPS, EP_ALERTS, EP_LOGS };
 
 static void
 serve(struct stats *st, const struct req *r, struct resp *p,
@@ -474,8 +475,8 @@ serve(struct stats *st, const struct req *r, struct resp *p,
 		(void)resp_error(p, AX_ERR_BAD_REQUEST, msg, NULL);
 		goto out;
 	}
-	if (stats_params_parse(&q, timefmt_now_us(), ep == EP_SUMMARY ? NULL :
-	    none, &sp, msg, sizeof(msg)) != AX_OK) {
+	if (stats_params_parse(&q, timefmt_now_us(), STATS_RANGE_BUCKETS,
+	    ep == EP_SUMMARY ? NULL : none, &sp, msg, sizeof(msg)) != AX_OK) {
 		(void)resp_error(p, AX_ERR_BAD_REQUEST, msg, NULL);
 		goto out;
 	}
@@ -541,6 +542,8 @@ route(const char *path, enum endpoint *ep)
 		*ep = EP_APPS;
 	else if (strcmp(last, "alerts") == 0)
 		*ep = EP_ALERTS;
+	else if (strcmp(last, "logs") == 0)
+		*ep = EP_LOGS;
 	else
 		return -1;
 	return 0;
@@ -576,6 +579,10 @@ stats_handle(struct req *r, struct resp *p, void *ctx)
 		return;
 	}
 	db_set_timeout(st->db, st->settings->db_timeout_ms);
-	if (readauth_check(st->db, r, p, &who) == AX_OK)
+	if (readauth_check(st->db, r, p, &who) != AX_OK)
+		return;
+	if (ep == EP_LOGS)
+		logs_serve(st->db, r, p, &who);
+	else
 		serve(st, r, p, ep, &who);
 }

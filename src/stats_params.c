@@ -49,13 +49,15 @@ stats_params_time(const char *s, int64_t now_us, int64_t *us)
 }
 
 static int
-allowed_name(const char *name, const char *const *extra)
+allowed_name(const char *name, enum stats_range mode,
+    const char *const *extra)
 {
 	size_t	i;
 
 	for (i = 0; own_names[i] != NULL; i++)
 		if (strcmp(name, own_names[i]) == 0)
-			return 1;
+			return mode == STATS_RANGE_BUCKETS ||
+			    strcmp(name, "bucket") != 0;
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)
 		if (strcmp(name, extra[i]) == 0)
 			return 1;
@@ -79,8 +81,8 @@ floor_to(int64_t us, int64_t unit)
 }
 
 static enum ax_err
-parse_range(const struct query *q, int64_t now_us, struct stats_params *p,
-    char *msg, size_t msgsz)
+parse_range(const struct query *q, int64_t now_us, enum stats_range mode,
+    struct stats_params *p, char *msg, size_t msgsz)
 {
 	const char	*from = query_get(q, "from"), *to = query_get(q, "to");
 	const char	*bucket = query_get(q, "bucket");
@@ -99,6 +101,12 @@ parse_range(const struct query *q, int64_t now_us, struct stats_params *p,
 		    "m, h, d or w");
 	if (p->from_us >= p->to_us)
 		return bad(msg, msgsz, "from", "must be before to");
+	if (mode == STATS_RANGE_EXACT) {
+		if (p->to_us - p->from_us > STATS_MAX_DAY_DAYS * STATS_US_DAY)
+			return bad(msg, msgsz, "from", "the range is over "
+			    "3660 days");
+		return AX_OK;
+	}
 	if (bucket == NULL)
 		p->bucket = p->to_us - p->from_us > 2 * STATS_US_DAY ?
 		    STATS_DAY : STATS_HOUR;
@@ -122,8 +130,8 @@ parse_range(const struct query *q, int64_t now_us, struct stats_params *p,
 
 enum ax_err
 stats_params_parse(const struct query *q, int64_t now_us,
-    const char *const *allowed, struct stats_params *p, char *msg,
-    size_t msgsz)
+    enum stats_range mode, const char *const *allowed,
+    struct stats_params *p, char *msg, size_t msgsz)
 {
 	const char	*v;
 	size_t		 i;
@@ -131,10 +139,10 @@ stats_params_parse(const struct query *q, int64_t now_us,
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < q->n; i++)
-		if (!allowed_name(q->p[i].key, allowed))
+		if (!allowed_name(q->p[i].key, mode, allowed))
 			return bad(msg, msgsz, q->p[i].key[0] ? q->p[i].key :
 			    "(empty)", "unknown parameter");
-	if ((e = parse_range(q, now_us, p, msg, msgsz)) != AX_OK)
+	if ((e = parse_range(q, now_us, mode, p, msg, msgsz)) != AX_OK)
 		return e;
 	if ((p->napps = query_count(q, "app")) > STATS_MAX_APPS)
 		return bad(msg, msgsz, "app", "at most 16 apps");

@@ -20,6 +20,11 @@
 
 enum stats_bucket { STATS_HOUR, STATS_DAY };
 
+enum stats_range {
+	STATS_RANGE_BUCKETS,	/* /stats: bucket, widened to whole buckets */
+	STATS_RANGE_EXACT,	/* /stats/logs: no bucket, the range as given */
+};
+
 struct stats_params {
 	int64_t			 from_us, to_us;	/* [from, to) */
 	enum stats_bucket	 bucket;
@@ -35,14 +40,15 @@ struct stats_params {
 int	stats_params_time(const char *s, int64_t now_us, int64_t *us);
 
 /*
- * Read from, to, bucket, app and event_type of q into p (widened).
+ * Read from, to, bucket (in STATS_RANGE_BUCKETS mode), app and
+ * event_type of q into p.
  * Names in allowed (NULL-terminated, may be NULL) are other parameters
  * the caller reads itself; any other name is refused.  Returns AX_OK or
  * AX_ERR_BAD_REQUEST with msg naming the parameter.
  */
 enum ax_err stats_params_parse(const struct query *q, int64_t now_us,
-	    const char *const *allowed, struct stats_params *p, char *msg,
-	    size_t msgsz);
+	    enum stats_range mode, const char *const *allowed,
+	    struct stats_params *p, char *msg, size_t msgsz);
 
 #define STATS_APPS_ARRAY_LEN	(STATS_MAX_APPS * 65 + 3)
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "b64.h"
 #include "token.h"
 
 #define PREFIX_LEN	(sizeof(TOKEN_PREFIX) - 1)
@@ -13,10 +14,6 @@
 _Static_assert(PREFIX_LEN == 4, "TOKEN_LEN assumes a 4-char prefix");
 _Static_assert(TOKEN_LEN == PREFIX_LEN + (TOKEN_RANDOM_BYTES * 4 + 2) / 3,
     "TOKEN_LEN must fit the unpadded base64url of TOKEN_RANDOM_BYTES");
-
-/* RFC 4648 §5 alphabet: safe in URLs and headers without escaping. */
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Fill buf entirely; getrandom may be interrupted or return short. */
 static int
@@ -37,30 +34,6 @@ fill_random(uint8_t *buf, size_t n)
 	return 0;
 }
 
-/* Unpadded base64url of n bytes into out; returns the chars written. */
-static size_t
-encode_b64url(const uint8_t *in, size_t n, char *out)
-{
-	uint32_t	v;
-	size_t		i, o = 0, left;
-
-	for (i = 0; i < n; i += 3) {
-		left = n - i;
-		v = (uint32_t)in[i] << 16;
-		if (left > 1)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (left > 2)
-			v |= in[i + 2];
-		out[o++] = b64url[v >> 18 & 0x3f];
-		out[o++] = b64url[v >> 12 & 0x3f];
-		if (left > 1)
-			out[o++] = b64url[v >> 6 & 0x3f];
-		if (left > 2)
-			out[o++] = b64url[v & 0x3f];
-	}
-	return o;
-}
-
 int
 token_generate(char out[TOKEN_LEN + 1])
 {
@@ -70,7 +43,7 @@ token_generate(char out[TOKEN_LEN + 1])
 	if (fill_random(raw, sizeof(raw)) == -1)
 		return -1;
 	memcpy(out, TOKEN_PREFIX, PREFIX_LEN);
-	n = encode_b64url(raw, sizeof(raw), out + PREFIX_LEN);
+	n = b64_url_encode(raw, sizeof(raw), out + PREFIX_LEN);
 	out[PREFIX_LEN + n] = '\0';
 	/* The raw bytes are the secret; do not leave them on the stack. */
 	explicit_bzero(raw, sizeof(raw));
@@ -78,13 +51,6 @@ token_generate(char out[TOKEN_LEN + 1])
 }
 
 /* Explicit ranges rather than isalnum(), which follows the locale. */
-static int
-is_b64url(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 int
 token_well_formed(const char *tok, size_t len)
 {
@@ -95,7 +61,7 @@ token_well_formed(const char *tok, size_t len)
 	if (memcmp(tok, TOKEN_PREFIX, PREFIX_LEN) != 0)
 		return 0;
 	for (i = PREFIX_LEN; i < len; i++)
-		if (!is_b64url(tok[i]))
+		if (!b64_url_char(tok[i]))
 			return 0;
 	return 1;
 }
