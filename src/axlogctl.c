@@ -25,6 +25,9 @@ static const char usage_text[] =
     "[--description TEXT]\n"
     "       axlogctl key list\n"
     "       axlogctl key revoke KEY_ID\n"
+    "       axlogctl key rotate KEY_ID [--grace 0|Nm|Nh|Nd]\n"
+    "       axlogctl maintain [--force]\n"
+    "       axlogctl alerts\n"
     "       axlogctl retention show\n"
     "       axlogctl retention set DAYS\n"
     "       axlogctl version\n";
@@ -37,7 +40,8 @@ usage(void)
 }
 
 struct opts {
-	const char	*app, *kind, *scope, *description;
+	const char	*app, *kind, *scope, *description, *grace;
+	int		 force;
 };
 
 /* Options after the subcommand words; returns the index of the first operand. */
@@ -49,6 +53,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "kind", required_argument, NULL, 'k' },
 		{ "scope", required_argument, NULL, 's' },
 		{ "description", required_argument, NULL, 'd' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	c;
@@ -61,6 +67,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'k': o->kind = optarg; break;
 		case 's': o->scope = optarg; break;
 		case 'd': o->description = optarg; break;
+		case 'g': o->grace = optarg; break;
+		case 'f': o->force = 1; break;
 		default: return -1;
 		}
 	}
@@ -80,6 +88,13 @@ dispatch(struct db *db, const char *cmd, const char *sub, int argc,
 	argv += i;
 	if (strcmp(cmd, "migrate") == 0 && sub == NULL)
 		return ctl_migrate(db);
+	if (strcmp(cmd, "maintain") == 0 && sub == NULL && argc == 0)
+		return ctl_maintain(db, o.force);
+	if (strcmp(cmd, "alerts") == 0 && sub == NULL && argc == 0)
+		return ctl_alerts(db);
+	if (strcmp(cmd, "key") == 0 && sub && strcmp(sub, "rotate") == 0 &&
+	    argc == 1)
+		return ctl_key_rotate(db, argv[0], o.grace);
 	if (strcmp(cmd, "app") == 0 && sub && strcmp(sub, "add") == 0 &&
 	    argc == 1 && o.kind != NULL)
 		return ctl_app_add(db, argv[0], o.kind, o.description);
@@ -118,7 +133,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	skip = 1;
-	if (strcmp(cmd, "migrate") != 0) {
+	if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "maintain") != 0 &&
+	    strcmp(cmd, "alerts") != 0) {
 		if (argc < 3)
 			return usage();
 		sub = argv[2];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts.h"
 #include "ctl.h"
 #include "schema.h"
 #include "settings.h"
@@ -228,20 +229,44 @@ ctl_key_list(struct db *db)
 	return list(db, "SELECT key_id, token_prefix || '…' AS token, scope, "
 	    "coalesce(app_id, '*') AS app, to_char(created_at AT TIME ZONE "
 	    "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at, "
-	    "CASE WHEN revoked_at IS NULL THEN 'active' ELSE 'revoked' END "
+	    "CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= "
+	    "now() THEN 'expired' WHEN expires_at IS NOT NULL THEN 'expires ' || "
+	    "to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+	    "ELSE 'active' END "
 	    "AS state, description FROM axlog.api_keys ORDER BY key_id",
 	    "listing keys");
+}
+
+/* A new token, and the hash and prefix that are stored for it. */
+struct new_token {
+	char	tok[TOKEN_LEN + 1];
+	char	hash[2 + 2 * SHA256_DIGEST_LEN + 1];	/* bytea text */
+	char	prefix[13];
+};
+
+static int
+new_token(struct new_token *t)
+{
+	uint8_t	d[SHA256_DIGEST_LEN];
+
+	if (token_generate(t->tok) != 0) {
+		fprintf(stderr, "axlogctl: no randomness for a token\n");
+		return -1;
+	}
+	token_hash(t->tok, TOKEN_LEN, d);
+	memcpy(t->hash, "\\x", 2);
+	sha256_hex(d, t->hash + 2);
+	snprintf(t->prefix, sizeof(t->prefix), "%.12s", t->tok);
+	return 0;
 }
 
 int
 ctl_key_create(struct db *db, const char *app, const char *scope,
     const char *description)
 {
-	char		 tok[TOKEN_LEN + 1], hash[2 + 2 * SHA256_DIGEST_LEN + 1];
-	char		 prefix[13];
-	uint8_t		 d[SHA256_DIGEST_LEN];
-	const char	*params[5];
-	PGresult	*r;
+	struct new_token	 t;
+	const char		*params[5];
+	PGresult		*r;
 
 	if (strcmp(scope, "ingest") != 0 && strcmp(scope, "read") != 0) {
 		fprintf(stderr, "axlogctl: scope must be ingest or read\n");
@@ -251,16 +276,10 @@ ctl_key_create(struct db *db, const char *app, const char *scope,
 		fprintf(stderr, "axlogctl: an ingest key needs --app\n");
 		return 2;
 	}
-	if (token_generate(tok) != 0) {
-		fprintf(stderr, "axlogctl: no randomness for a token\n");
+	if (new_token(&t) != 0)
 		return 1;
-	}
-	token_hash(tok, TOKEN_LEN, d);
-	memcpy(hash, "\\x", 2);
-	sha256_hex(d, hash + 2);
-	snprintf(prefix, sizeof(prefix), "%.12s", tok);
-	params[0] = hash;
-	params[1] = prefix;
+	params[0] = t.hash;
+	params[1] = t.prefix;
 	params[2] = scope;
 	params[3] = app;
 	params[4] = description ? description : "";
@@ -272,7 +291,82 @@ ctl_key_create(struct db *db, const char *app, const char *scope,
 	    "once and stored only as a hash\n", scope, PQgetvalue(r, 0, 0),
 	    app ? app : "all apps");
 	PQclear(r);
-	printf("%s\n", tok);
+	printf("%s\n", t.tok);
+	return 0;
+}
+
+/* "0", or N followed by m, h or d, as a PostgreSQL interval; -1 if not. */
+static int
+grace_interval(const char *s, char *out, size_t outsz)
+{
+	char		 num[16];
+	size_t		 len = strlen(s);
+	unsigned long	 n;
+	const char	*unit;
+
+	if (strcmp(s, "0") == 0) {
+		snprintf(out, outsz, "0");
+		return 0;
+	}
+	if (len < 2 || len - 1 >= sizeof(num))
+		return -1;
+	switch (s[len - 1]) {
+	case 'm': unit = "minutes"; break;
+	case 'h': unit = "hours"; break;
+	case 'd': unit = "days"; break;
+	default: return -1;
+	}
+	memcpy(num, s, len - 1);
+	num[len - 1] = '\0';
+	if (settings_parse_ulong(num, 0, 100000, &n) != 0)
+		return -1;
+	snprintf(out, outsz, "%lu %s", n, unit);
+	return 0;
+}
+
+int
+ctl_key_rotate(struct db *db, const char *key_id, const char *grace)
+{
+	struct new_token	 t;
+	unsigned long		 id;
+	char			 interval[48];
+	const char		*params[4];
+	PGresult		*r;
+
+	if (settings_parse_ulong(key_id, 1, 0x7fffffffffffffffUL, &id) != 0 ||
+	    grace_interval(grace ? grace : "24h", interval,
+	    sizeof(interval)) != 0) {
+		fprintf(stderr, "axlogctl: usage: key rotate KEY_ID "
+		    "[--grace 0|Nm|Nh|Nd]\n");
+		return 2;
+	}
+	if (new_token(&t) != 0)
+		return 1;
+	params[0] = key_id;
+	params[1] = interval;
+	params[2] = t.hash;
+	params[3] = t.prefix;
+	if (db_exec(db, "WITH old AS (UPDATE axlog.api_keys SET expires_at = "
+	    "least(coalesce(expires_at, 'infinity'), now() + $2::interval) "
+	    "WHERE key_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL "
+	    "OR expires_at > now()) RETURNING scope, app_id, description, "
+	    "expires_at) INSERT INTO axlog.api_keys (token_sha256, "
+	    "token_prefix, scope, app_id, description) SELECT $3::bytea, $4, "
+	    "scope, app_id, description FROM old RETURNING key_id, "
+	    "(SELECT to_char(expires_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM old)", 4, params, &r, 0) !=
+	    DB_OK)
+		return fail(db, "rotating the key");
+	if (PQntuples(r) != 1) {
+		fprintf(stderr, "axlogctl: no active key %s\n", key_id);
+		PQclear(r);
+		return 1;
+	}
+	fprintf(stderr, "key %s replaces key %s, which stops working at %s; "
+	    "the token below is shown once\n", PQgetvalue(r, 0, 0), key_id,
+	    PQgetvalue(r, 0, 1));
+	PQclear(r);
+	printf("%s\n", t.tok);
 	return 0;
 }
 
@@ -330,4 +424,122 @@ ctl_retention_set(struct db *db, const char *days)
 		return fail(db, "setting retention");
 	printf("retention set to %lu days\n", n);
 	return ctl_partitions(db);
+}
+
+/* Names of attached partitions wholly before the retention window. */
+static const char expired_sql[] =
+    "SELECT c.relname, i.inhdetachpending FROM pg_inherits i"
+    " JOIN pg_class c ON c.oid = i.inhrelid"
+    " WHERE i.inhparent = 'axlog.logs'::regclass"
+    " AND c.relname ~ '^logs_[0-9]{8}$'"
+    " AND to_date(substr(c.relname, 6), 'YYYYMMDD') <"
+    "  (now() AT TIME ZONE 'UTC')::date - (SELECT retention_days FROM"
+    "  axlog.settings) ORDER BY 1";
+
+static int
+drop_partition(struct db *db, const char *name, int pending)
+{
+	char	sql[160];
+
+	/* A detach cut short earlier is finished, not started again. */
+	snprintf(sql, sizeof(sql), "ALTER TABLE axlog.logs DETACH PARTITION "
+	    "axlog.%s %s", name, pending ? "FINALIZE" : "CONCURRENTLY");
+	if (db_exec(db, sql, 0, NULL, NULL, 0) != DB_OK)
+		return fail(db, name);
+	snprintf(sql, sizeof(sql), "DROP TABLE axlog.%s", name);
+	if (db_exec(db, sql, 0, NULL, NULL, 0) != DB_OK)
+		return fail(db, name);
+	printf("dropped partition axlog.%s\n", name);
+	return 0;
+}
+
+static int
+drop_expired(struct db *db, int force)
+{
+	PGresult	*r;
+	int		 i, n, rc = 0;
+
+	if (db_exec(db, expired_sql, 0, NULL, &r, DB_RETRY) != DB_OK)
+		return fail(db, "listing expired partitions");
+	n = PQntuples(r);
+	if (n > CTL_MAX_DROP && !force) {
+		fprintf(stderr, "axlogctl: %d partitions (from %s) are older "
+		    "than the retention; dropping more than %d at once needs "
+		    "--force (was the retention lowered by mistake?)\n", n,
+		    PQgetvalue(r, 0, 0), CTL_MAX_DROP);
+		PQclear(r);
+		return 1;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = drop_partition(db, PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1)[0] == 't');
+	PQclear(r);
+	return rc;
+}
+
+static int
+drop_old_rollups(struct db *db)
+{
+	static const char *const tables[] = { "rollup_hour", "rollup_day" };
+	char		 sql[256];
+	PGresult	*r;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM axlog.%s WHERE t < "
+		    "date_trunc('day', now(), 'UTC') - make_interval(days => "
+		    "(SELECT retention_days FROM axlog.settings))", tables[i]);
+		if (db_exec(db, sql, 0, NULL, &r, 0) != DB_OK)
+			return fail(db, "dropping expired rollups");
+		if (strcmp(PQcmdTuples(r), "0") != 0)
+			printf("deleted %s expired rows of axlog.%s\n",
+			    PQcmdTuples(r), tables[i]);
+		PQclear(r);
+	}
+	return 0;
+}
+
+#define MAINTAIN_LOCK	"7061786c6f6701"
+
+int
+ctl_maintain(struct db *db, int force)
+{
+	PGresult	*r;
+	int		 got, rc;
+
+	if (db_exec(db, "SELECT pg_try_advisory_lock(x'" MAINTAIN_LOCK
+	    "'::bigint)", 0, NULL, &r, 0) != DB_OK)
+		return fail(db, "taking the maintenance lock");
+	got = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	if (!got) {
+		printf("another maintain is running; nothing to do\n");
+		return 0;
+	}
+	/* Never hold a lock ingest waits on for more than this. */
+	if (db_exec(db, "SET lock_timeout = '2s'", 0, NULL, NULL, 0) != DB_OK)
+		rc = fail(db, "setting lock_timeout");
+	else if ((rc = ctl_partitions(db)) == 0 &&
+	    (rc = drop_expired(db, force)) == 0)
+		rc = drop_old_rollups(db);
+	(void)db_exec(db, "SELECT pg_advisory_unlock(x'" MAINTAIN_LOCK
+	    "'::bigint)", 0, NULL, NULL, 0);
+	if (rc == 0)
+		printf("maintenance done\n");
+	return rc;
+}
+
+int
+ctl_alerts(struct db *db)
+{
+	const char	*params[] = { NULL };
+	PGresult	*r;
+	int		 n;
+
+	if (db_exec(db, alerts_sql, 1, params, &r, DB_RETRY) != DB_OK)
+		return fail(db, "computing alerts");
+	alerts_print(r, stdout);
+	n = PQntuples(r);
+	PQclear(r);
+	return n > 0 ? CTL_EXIT_ALERTS : 0;
 }

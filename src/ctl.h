@@ -20,5 +20,18 @@ int	ctl_retention_show(struct db *db);
 int	ctl_retention_set(struct db *db, const char *days);
 /* Partitions for the retention window and SCHEMA_AHEAD_DAYS ahead. */
 int	ctl_partitions(struct db *db);
+/*
+ * Partitions ahead, expired partitions and rollups dropped (more than
+ * CTL_MAX_DROP days only with force).  Serialised by an advisory lock: a
+ * second run at the same time does nothing and succeeds.
+ */
+int	ctl_maintain(struct db *db, int force);
+/* Print the alerts; 0 when there are none, CTL_EXIT_ALERTS when any. */
+int	ctl_alerts(struct db *db);
+/* A new token for key_id's scope and app; the old one ends after grace. */
+int	ctl_key_rotate(struct db *db, const char *key_id, const char *grace);
+
+#define CTL_MAX_DROP	3	/* expired days maintain drops unforced */
+#define CTL_EXIT_ALERTS	3	/* exit status of alerts when there are any */
 
 #endif

@@ -13,7 +13,8 @@
 
 #define KEY_SQL \
 	"SELECT app_id FROM axlog.api_keys WHERE token_sha256 = $1::bytea " \
-	"AND scope = 'ingest' AND revoked_at IS NULL"
+	"AND scope = 'ingest' AND revoked_at IS NULL " \
+	"AND (expires_at IS NULL OR expires_at > now())"
 
 /*
  * $1 key hash, $2 events as a JSON array, $3 the app the events name (or

@@ -15,7 +15,8 @@
 
 #define READAUTH_STMT { "read_key", "SELECT app_id FROM axlog.api_keys " \
 	"WHERE token_sha256 = $1::bytea AND scope = 'read' " \
-	"AND revoked_at IS NULL", 1 }
+	"AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", \
+	1 }
 
 struct reader {
 	int	all_apps;	/* a key bound to no app */

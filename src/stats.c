@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "auth.h"
+#include "alerts.h"
 #include "hist.h"
+#include "jsonfmt.h"
 #include "logs.h"
 #include "query.h"
 #include "readauth.h"
@@ -48,33 +50,6 @@ static const char apps_sql[] =
     " FROM axlog.apps a WHERE $1::text[] IS NULL OR a.app_id = ANY ($1)"
     " ORDER BY a.app_id";
 
-/*
- * Error rate over the current and the previous clock hour; silence when
- * the newest event of the last 25 hours is older than the threshold.
- */
-static const char alerts_sql[] =
-    "WITH s AS (SELECT * FROM axlog.settings),"
-    " a AS (SELECT app_id, kind FROM axlog.apps"
-    "  WHERE $1::text[] IS NULL OR app_id = ANY ($1)),"
-    " e AS (SELECT app_id, sum(events) AS ev, sum(errors) AS er,"
-    "  min(t) FILTER (WHERE errors > 0) AS since FROM axlog.rollup_hour"
-    "  WHERE t >= date_trunc('hour', now() - interval '1 hour', 'UTC')"
-    "  GROUP BY app_id),"
-    " l AS (SELECT app_id, max(last_at) AS last FROM axlog.rollup_hour"
-    "  WHERE t >= date_trunc('hour', now() - interval '25 hours', 'UTC')"
-    "  GROUP BY app_id)"
-    " SELECT 'error_rate', a.app_id, a.kind, e.er::float8 / e.ev,"
-    "  s.alert_error_rate, (extract(epoch FROM e.since) * 1000000)::int8"
-    "  FROM a JOIN e USING (app_id), s"
-    "  WHERE e.ev >= s.alert_min_events"
-    "  AND e.er::float8 / e.ev > s.alert_error_rate"
-    " UNION ALL SELECT 'silent', a.app_id, a.kind,"
-    "  extract(epoch FROM now() - l.last) / 60, s.alert_silence_minutes,"
-    "  (extract(epoch FROM l.last) * 1000000)::int8"
-    "  FROM a JOIN l USING (app_id), s"
-    "  WHERE l.last < now() - make_interval(mins => s.alert_silence_minutes)"
-    " ORDER BY 2, 1";
-
 static const struct db_stmt stmts[] = {
 	READAUTH_STMT,
 	{ "stats_hour", SUMMARY_SQL("rollup_hour"), 4 },
@@ -90,36 +65,6 @@ stats_db_new(const char *conninfo, int timeout_ms)
 	    timeout_ms);
 }
 
-/* An int8 column, or fallback when NULL. */
-static int64_t
-col_int(const PGresult *r, int row, int col, int64_t fallback)
-{
-	if (PQgetisnull(r, row, col))
-		return fallback;
-	return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static struct json_object *
-time_or_null(int64_t us)
-{
-	char	buf[TIMEFMT_LEN];
-
-	if (us == INT64_MIN)
-		return NULL;
-	timefmt_format(us, buf);
-	return json_object_new_string(buf);
-}
-
-/* Numbers rounded for people; the exact counts stay integers. */
-static struct json_object *
-rounded(double v, int digits)
-{
-	char	buf[48];
-
-	snprintf(buf, sizeof(buf), "%.*f", digits, v);
-	return json_object_new_double_s(v, buf);
-}
-
 static struct json_object *
 percentiles(const struct hist *h)
 {
@@ -130,7 +75,7 @@ percentiles(const struct hist *h)
 
 	for (i = 0; i < 3; i++)
 		json_object_object_add(o, names[i], h->n == 0 ? NULL :
-		    rounded(hist_percentile(h, pcts[i]), 3));
+		    jsonfmt_rounded(hist_percentile(h, pcts[i]), 3));
 	return o;
 }
 
@@ -140,7 +85,7 @@ add_counts(struct json_object *o, int64_t events, int64_t errors)
 	json_object_object_add(o, "events", json_object_new_int64(events));
 	json_object_object_add(o, "errors", json_object_new_int64(errors));
 	json_object_object_add(o, "error_rate",
-	    rounded(events ? (double)errors / (double)events : 0, 4));
+	    jsonfmt_rounded(events ? (double)errors / (double)events : 0, 4));
 }
 
 /* One app of the summary while its rows are read. */
@@ -203,8 +148,8 @@ add_row(struct summary *s, const PGresult *r, int i)
 {
 	const char	*app = PQgetvalue(r, i, 1), *type = PQgetvalue(r, i, 2);
 	struct app_sum	*a = find_app(s, app);
-	int64_t		 t = col_int(r, i, 3, 0), ev = col_int(r, i, 4, 0);
-	int64_t		 er = col_int(r, i, 5, 0), last = col_int(r, i, 6, 0);
+	int64_t		 t = jsonfmt_col_int(r, i, 3, 0), ev = jsonfmt_col_int(r, i, 4, 0);
+	int64_t		 er = jsonfmt_col_int(r, i, 5, 0), last = jsonfmt_col_int(r, i, 6, 0);
 	int64_t		 b;
 
 	if (a == NULL)
@@ -275,7 +220,7 @@ series_json(const struct summary *s, const struct app_sum *a)
 
 	for (i = 0; i < s->nbuckets; i++) {
 		o = json_object_new_object();
-		json_object_object_add(o, "t", time_or_null(s->p->from_us +
+		json_object_object_add(o, "t", jsonfmt_time(s->p->from_us +
 		    (int64_t)i * s->unit));
 		json_object_object_add(o, "events",
 		    json_object_new_int64(a->series[2 * i]));
@@ -294,7 +239,7 @@ app_json(const struct summary *s, struct app_sum *a)
 	json_object_object_add(o, "app_id", json_object_new_string(a->app_id));
 	add_counts(o, a->events, a->errors);
 	json_object_object_add(o, "duration_ms", percentiles(&a->hist));
-	json_object_object_add(o, "last_event_at", time_or_null(a->last_at));
+	json_object_object_add(o, "last_event_at", jsonfmt_time(a->last_at));
 	json_object_object_add(o, "event_types", json_object_get(a->types));
 	json_object_object_add(o, "series", series_json(s, a));
 	return o;
@@ -317,8 +262,8 @@ summary_json(const struct stats_params *p, const PGresult *r)
 		if (strcmp(PQgetvalue(r, (int)i, 0), "1") == 0)
 			add_row(&s, r, (int)i);
 		else if ((a = find_app(&s, PQgetvalue(r, (int)i, 1))) != NULL)
-			hist_add(&a->hist, (long)col_int(r, (int)i, 4, -1),
-			    (uint64_t)col_int(r, (int)i, 5, 0));
+			hist_add(&a->hist, (long)jsonfmt_col_int(r, (int)i, 4, -1),
+			    (uint64_t)jsonfmt_col_int(r, (int)i, 5, 0));
 	}
 	flush_type(&s);
 	memset(&all, 0, sizeof(all));
@@ -333,8 +278,8 @@ summary_json(const struct stats_params *p, const PGresult *r)
 	add_counts(totals, ev, er);
 	json_object_object_add(totals, "duration_ms", percentiles(&all));
 	o = json_object_new_object();
-	json_object_object_add(o, "from", time_or_null(p->from_us));
-	json_object_object_add(o, "to", time_or_null(p->to_us));
+	json_object_object_add(o, "from", jsonfmt_time(p->from_us));
+	json_object_object_add(o, "to", jsonfmt_time(p->to_us));
 	json_object_object_add(o, "bucket", json_object_new_string(
 	    p->bucket == STATS_HOUR ? "hour" : "day"));
 	json_object_object_add(o, "totals", totals);
@@ -359,42 +304,15 @@ apps_json(const PGresult *r)
 		json_object_object_add(o, "description",
 		    json_object_new_string(PQgetvalue(r, i, 2)));
 		json_object_object_add(o, "created_at",
-		    time_or_null(col_int(r, i, 3, INT64_MIN)));
+		    jsonfmt_time(jsonfmt_col_int(r, i, 3, INT64_MIN)));
 		json_object_object_add(o, "last_event_at",
-		    time_or_null(col_int(r, i, 4, INT64_MIN)));
+		    jsonfmt_time(jsonfmt_col_int(r, i, 4, INT64_MIN)));
 		json_object_object_add(o, "events_24h",
-		    json_object_new_int64(col_int(r, i, 5, 0)));
+		    json_object_new_int64(jsonfmt_col_int(r, i, 5, 0)));
 		json_object_array_add(arr, o);
 	}
 	top = json_object_new_object();
 	json_object_object_add(top, "apps", arr);
-	return top;
-}
-
-static struct json_object *
-alerts_json(const PGresult *r)
-{
-	struct json_object	*arr = json_object_new_array(), *o, *top;
-	int			 i;
-
-	for (i = 0; i < PQntuples(r); i++) {
-		o = json_object_new_object();
-		json_object_object_add(o, "type",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "app_id",
-		    json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(o, "kind",
-		    json_object_new_string(PQgetvalue(r, i, 2)));
-		json_object_object_add(o, "value",
-		    rounded(strtod(PQgetvalue(r, i, 3), NULL), 4));
-		json_object_object_add(o, "threshold",
-		    rounded(strtod(PQgetvalue(r, i, 4), NULL), 4));
-		json_object_object_add(o, "since",
-		    time_or_null(col_int(r, i, 5, INT64_MIN)));
-		json_object_array_add(arr, o);
-	}
-	top = json_object_new_object();
-	json_object_object_add(top, "alerts", arr);
 	return top;
 }
 
@@ -438,7 +356,7 @@ send_cached(const struct req *r, struct resp *p, struct json_object *body)
 		(void)resp_empty(p, 304);
 	else {
 		json_object_object_add(body, "generated_at",
-		    time_or_null(timefmt_now_us()));
+		    jsonfmt_time(timefmt_now_us()));
 		(void)resp_json(p, 200, body);
 	}
 	json_object_put(body);
