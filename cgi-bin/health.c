@@ -21,7 +21,7 @@ main(void)
 		fprintf(stderr, "axlog-health: out of memory\n");
 		return 1;
 	}
-	rc = server_run(health_handle, db);
+	rc = server_run(health_handle, db, s.workers);
 	db_free(db);
 	settings_free(&s);
 	return rc;

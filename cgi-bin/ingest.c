@@ -21,7 +21,7 @@ main(void)
 		fprintf(stderr, "axlog-ingest: out of memory\n");
 		return 1;
 	}
-	rc = server_run(ingest_handle, &in);
+	rc = server_run(ingest_handle, &in, s.workers);
 	db_free(in.db);
 	settings_free(&s);
 	return rc;

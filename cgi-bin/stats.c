@@ -22,7 +22,7 @@ main(void)
 		fprintf(stderr, "axlog-stats: out of memory\n");
 		return 1;
 	}
-	rc = server_run(stats_handle, &st);
+	rc = server_run(stats_handle, &st, s.workers);
 	db_free(st.db);
 	settings_free(&s);
 	return rc;

@@ -290,8 +290,9 @@ v_metadata(struct ctx *c, const char *f, struct json_object *v)
 		problem(c, f, "contains_nul");
 	else if (d > EVENT_MAX_DEPTH)
 		problem(c, f, "too_deep");
-	else if (json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN,
-	    &n) == NULL || n > EVENT_MAX_METADATA)
+	else if (json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &n) == NULL ||
+	    n > EVENT_MAX_METADATA)
 		problem(c, f, "too_large");
 	else
 		keep(c, f, v);
@@ -356,6 +357,7 @@ validate(struct ctx *c, struct json_object *ev)
 
 	if (!json_object_is_type(ev, json_type_object)) {
 		problem(c, NULL, "not_an_object");
+		c->index++;
 		return;
 	}
 	c->row = json_object_new_object();
@@ -396,6 +398,78 @@ has_nul_escape(const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Well-formed UTF-8 as RFC 3629 §4 defines it: no overlong forms, no
+ * surrogates, nothing above U+10FFFF (json-c checks less than this).
+ */
+int
+event_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)str;
+	size_t			 i = 0, k, n;
+	unsigned char		 lo, hi;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			n = 1;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			lo = s[i] == 0xe0 ? 0xa0 : 0x80;
+			hi = s[i] == 0xed ? 0x9f : 0xbf;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			lo = s[i] == 0xf0 ? 0x90 : 0x80;
+			hi = s[i] == 0xf4 ? 0x8f : 0xbf;
+		} else
+			return 0;
+		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * What RFC 8259 forbids and json-c lets through: control characters
+ * inside strings (§7) or outside them other than whitespace (§2), and
+ * single quotes outside strings.  0 when s breaks these.
+ */
+static int
+json_lexically_strict(const char *s, size_t len)
+{
+	size_t	i;
+	int	in_string = 0, escaped = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (in_string) {
+			if (c < 0x20)
+				return 0;
+			if (escaped)
+				escaped = 0;
+			else if (c == '\\')
+				escaped = 1;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"')
+			in_string = 1;
+		else if (c == '\'' || (c < 0x20 && c != '\t' && c != '\n' &&
+		    c != '\r'))
+			return 0;
+	}
+	return 1;
+}
+
 /* Parse exactly one JSON text from s[0..len) (RFC 8259), or NULL. */
 static struct json_object *
 parse_one(json_tokener *tok, const char *s, size_t len, struct ctx *c)
@@ -403,10 +477,18 @@ parse_one(json_tokener *tok, const char *s, size_t len, struct ctx *c)
 	struct json_object	*o;
 	enum json_tokener_error	 e;
 	size_t			 end;
+	int			 padded = 0;
 
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, s, (int)len);
 	e = json_tokener_get_error(tok);
+	/* A bare number or literal at the very end is not known to be over
+	 * until json-c sees one more byte: give it a space. */
+	if (o == NULL && e == json_tokener_continue) {
+		o = json_tokener_parse_ex(tok, " ", 1);
+		e = json_tokener_get_error(tok);
+		padded = 1;
+	}
 	if (o == NULL || e != json_tokener_success) {
 		if (e == json_tokener_continue)
 			e = json_tokener_error_parse_eof;
@@ -417,7 +499,9 @@ parse_one(json_tokener *tok, const char *s, size_t len, struct ctx *c)
 		json_object_put(o);
 		return NULL;
 	}
-	for (end = json_tokener_get_parse_end(tok); end < len; end++)
+	/* Padded, it ended in our space: all of s was used. */
+	end = padded ? len : json_tokener_get_parse_end(tok);
+	for (; end < len; end++)
 		if (!isspace((unsigned char)s[end])) {
 			snprintf(c->b->message, sizeof(c->b->message),
 			    "unexpected data after the JSON value");
@@ -521,6 +605,16 @@ event_parse(const char *body, size_t len, enum body_type t,
 		snprintf(b->message, sizeof(b->message),
 		    "NUL characters are not allowed");
 		return AX_ERR_INVALID_ENCODING;
+	}
+	if (!event_utf8_valid(body, len)) {
+		snprintf(b->message, sizeof(b->message),
+		    "the body is not valid UTF-8");
+		return AX_ERR_INVALID_ENCODING;
+	}
+	if (!json_lexically_strict(body, len)) {
+		snprintf(b->message, sizeof(b->message), "control character "
+		    "in a string, or a single quote: not JSON");
+		return AX_ERR_INVALID_JSON;
 	}
 	/* Deep enough for a batch of events with metadata nested to the
 	 * limit, so the depth problem is reported per event. */

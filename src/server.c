@@ -1,6 +1,9 @@
 /*
  * server.c: FastCGI/CGI accept loop over libfcgi's fcgiapp interface.
  */
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,20 +77,13 @@ server_dispatch(server_handler handler, void *ctx, char *const *envp,
 	resp_free(&p);
 }
 
-int
-server_run(server_handler handler, void *ctx)
+/* One process's accept loop on the listen socket at fd 0. */
+static int
+serve(server_handler handler, void *ctx)
 {
 	FCGX_Request	fr;
-	int		in = STDIN_FILENO, out = STDOUT_FILENO;
 
-	/* A client that goes away must cost a failed write, not the process. */
-	signal(SIGPIPE, SIG_IGN);
-	if (FCGX_IsCGI()) {
-		server_dispatch(handler, ctx, environ, fd_read, &in,
-		    fd_write, &out);
-		return 0;
-	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
 		fprintf(stderr, "axlog: cannot set up FastCGI\n");
 		return 1;
 	}
@@ -98,4 +94,88 @@ server_run(server_handler handler, void *ctx)
 	}
 	FCGX_Free(&fr, 1);
 	return 0;
+}
+
+static volatile sig_atomic_t stopping;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static pid_t
+spawn(server_handler handler, void *ctx)
+{
+	pid_t	pid = fork();
+
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		_exit(serve(handler, ctx));
+	}
+	if (pid < 0)
+		perror("axlog: fork");
+	return pid;
+}
+
+/*
+ * Pre-forked workers sharing the listen socket, each with its own
+ * database connection (made lazily, after the fork).  The parent only
+ * restarts workers that die and passes SIGTERM on.
+ */
+static int
+supervise(server_handler handler, void *ctx, int workers)
+{
+	struct sigaction	 sa;
+	pid_t			 pids[SERVER_MAX_WORKERS], pid;
+	int			 i, status;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	for (i = 0; i < workers; i++)
+		pids[i] = spawn(handler, ctx);
+	while (!stopping) {
+		if ((pid = wait(&status)) < 0)
+			continue;	/* EINTR: a signal came */
+		for (i = 0; i < workers; i++)
+			if (pids[i] == pid && !stopping) {
+				fprintf(stderr, "axlog: worker %d ended "
+				    "(status %d); starting another\n",
+				    (int)pid, status);
+				sleep(1);	/* no busy loop on a crash */
+				pids[i] = spawn(handler, ctx);
+			}
+	}
+	for (i = 0; i < workers; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	while (wait(&status) > 0 || errno == EINTR)
+		;
+	return 0;
+}
+
+int
+server_run(server_handler handler, void *ctx, int workers)
+{
+	int	in = STDIN_FILENO, out = STDOUT_FILENO;
+
+	/* A client that goes away must cost a failed write, not the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_IsCGI()) {
+		server_dispatch(handler, ctx, environ, fd_read, &in,
+		    fd_write, &out);
+		return 0;
+	}
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "axlog: cannot set up FastCGI\n");
+		return 1;
+	}
+	if (workers <= 1)
+		return serve(handler, ctx);
+	return supervise(handler, ctx, workers > SERVER_MAX_WORKERS ?
+	    SERVER_MAX_WORKERS : workers);
 }

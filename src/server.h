@@ -16,8 +16,14 @@
  */
 typedef void (*server_handler)(struct req *, struct resp *, void *ctx);
 
-/* Returns 0 after the last request, 1 if FastCGI setup failed. */
-int	server_run(server_handler handler, void *ctx);
+#define SERVER_MAX_WORKERS	64
+
+/*
+ * Serve until killed with workers processes (AXLOG_WORKERS) accepting on
+ * the listen socket; as CGI, serve the one request.  Returns 0 after the
+ * last request, 1 if FastCGI setup failed.
+ */
+int	server_run(server_handler handler, void *ctx, int workers);
 
 /* Dispatch one request through handler (used by the loop and tests). */
 void	server_dispatch(server_handler handler, void *ctx, char *const *envp,

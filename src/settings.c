@@ -17,6 +17,7 @@ extern char **environ;
 #define DEFAULT_MAX_BODY	(1024 * 1024)
 #define DEFAULT_MAX_BATCH	1000
 #define DEFAULT_DB_TIMEOUT_MS	5000
+#define DEFAULT_WORKERS		2
 
 enum var_id {
 	VAR_DATABASE_URL,
@@ -26,6 +27,7 @@ enum var_id {
 	VAR_MAX_BATCH,
 	VAR_DB_TIMEOUT_MS,
 	VAR_CORS_ORIGINS,
+	VAR_WORKERS,
 	VAR__COUNT
 };
 
@@ -37,6 +39,7 @@ static const char *const var_names[VAR__COUNT] = {
 	"AXLOG_MAX_BATCH",
 	"AXLOG_DB_TIMEOUT_MS",
 	"AXLOG_CORS_ORIGINS",
+	"AXLOG_WORKERS",
 };
 
 int
@@ -166,6 +169,11 @@ apply(struct settings *s, enum var_id id, const char *value)
 		return 0;
 	case VAR_CORS_ORIGINS:
 		return parse_origins(s, value);
+	case VAR_WORKERS:
+		if (settings_parse_ulong(value, 1, 64, &v) != 0)
+			return -1;
+		s->workers = (int)v;
+		return 0;
 	default:
 		return -1;
 	}
@@ -194,6 +202,7 @@ settings_load(struct settings *s, char *const *envp, char *err, size_t errsz)
 	s->max_body_bytes = DEFAULT_MAX_BODY;
 	s->max_batch = DEFAULT_MAX_BATCH;
 	s->db_timeout_ms = DEFAULT_DB_TIMEOUT_MS;
+	s->workers = DEFAULT_WORKERS;
 
 	for (i = 0; envp != NULL && envp[i] != NULL; i++) {
 		if (strncmp(envp[i], "AXLOG_", 6) != 0)

@@ -17,6 +17,7 @@ struct settings {
 	size_t		 max_body_bytes;	/* AXLOG_MAX_BODY_BYTES */
 	size_t		 max_batch;		/* AXLOG_MAX_BATCH */
 	int		 db_timeout_ms;		/* AXLOG_DB_TIMEOUT_MS */
+	int		 workers;		/* AXLOG_WORKERS */
 	size_t		 ncors;			/* number of cors_origins */
 	const char	*cors_origins[SETTINGS_MAX_ORIGINS];
 	char		*cors_buf;		/* owns the origin strings */
