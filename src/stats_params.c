@@ -86,7 +86,7 @@ parse_range(const struct query *q, int64_t now_us, enum stats_range mode,
 {
 	const char	*from = query_get(q, "from"), *to = query_get(q, "to");
 	const char	*bucket = query_get(q, "bucket");
-	int64_t		 unit, days;
+	int64_t		 unit, span;
 
 	if (query_count(q, "from") > 1 || query_count(q, "to") > 1 ||
 	    query_count(q, "bucket") > 1)
@@ -116,15 +116,17 @@ parse_range(const struct query *q, int64_t now_us, enum stats_range mode,
 		p->bucket = STATS_DAY;
 	else
 		return bad(msg, msgsz, "bucket", "must be hour or day");
+	/* The limits apply to the range asked for, before widening adds
+	 * up to a bucket at each end. */
+	span = p->to_us - p->from_us;
+	if (p->bucket == STATS_HOUR && span > STATS_MAX_HOUR_DAYS * STATS_US_DAY)
+		return bad(msg, msgsz, "bucket", "hour covers at most 31 days; "
+		    "use bucket=day");
+	if (span > STATS_MAX_DAY_DAYS * STATS_US_DAY)
+		return bad(msg, msgsz, "from", "the range is over 3660 days");
 	unit = p->bucket == STATS_HOUR ? STATS_US_HOUR : STATS_US_DAY;
 	p->from_us = floor_to(p->from_us, unit);
 	p->to_us = floor_to(p->to_us - 1, unit) + unit;
-	days = (p->to_us - p->from_us) / STATS_US_DAY;
-	if (p->bucket == STATS_HOUR && days > STATS_MAX_HOUR_DAYS)
-		return bad(msg, msgsz, "bucket", "hour covers at most 31 days; "
-		    "use bucket=day");
-	if (days > STATS_MAX_DAY_DAYS)
-		return bad(msg, msgsz, "from", "the range is over 3660 days");
 	return AX_OK;
 }
 
