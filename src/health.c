@@ -160,28 +160,29 @@ live(struct resp *p)
 	send_health(p, "ok", json_object_new_object());
 }
 
-/* The last segment of the path names the check, so CGI paths work too. */
+/* /health, /health/live, /health/db (or .../axlog-health[/...] as CGI). */
 void
 health_handle(struct req *r, struct resp *p, void *ctx)
 {
 	struct db	*db = ctx;
-	const char	*last = strrchr(r->path, '/');
+	const char	*sub;
 
-	last = last ? last + 1 : r->path;
 	(void)resp_header(p, "Cache-Control", "no-store");
+	if (req_route(r->path, "health", &sub) != 0 || (sub[0] != '\0' &&
+	    strcmp(sub, "live") != 0 && strcmp(sub, "db") != 0)) {
+		(void)resp_error(p, AX_ERR_NOT_FOUND, NULL, NULL);
+		return;
+	}
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
 		(void)resp_header(p, "Allow", "GET, HEAD");
 		(void)resp_error(p, AX_ERR_METHOD, NULL, NULL);
 		return;
 	}
 	db_set_timeout(db, HEALTH_BUDGET_MS);
-	if (strcmp(last, "live") == 0)
+	if (strcmp(sub, "live") == 0)
 		live(p);
-	else if (strcmp(last, "db") == 0)
+	else if (strcmp(sub, "db") == 0)
 		database_only(db, p);
-	else if (strcmp(last, "health") == 0 ||
-	    strcmp(last, "axlog-health") == 0)
-		full(db, p);
 	else
-		(void)resp_error(p, AX_ERR_NOT_FOUND, NULL, NULL);
+		full(db, p);
 }

@@ -163,19 +163,51 @@ refuse(struct resp *p, enum ax_err e, const char *msg)
 	return e;
 }
 
-enum ax_err
-ingest_read(struct ingest *in, struct req *r, struct resp *p,
-    struct ingest_job *job)
+/* Content-Type, Content-Encoding, length and body into job's batch. */
+static enum ax_err
+read_events(struct ingest *in, struct req *r, struct ingest_job *job,
+    const char **msg)
 {
-	const char	*last = strrchr(r->path, '/');
 	enum body_type	 type;
 	enum ax_err	 e;
 	char		*body = NULL;
 	size_t		 len;
 
+	*msg = NULL;
+	if ((e = body_type_of(req_header(r, "Content-Type"), &type)) != AX_OK) {
+		*msg = "Content-Type must be application/json or "
+		    "application/x-ndjson, and Content-Encoding gzip or none";
+		return e;
+	}
+	if ((e = read_payload(in, r, &body, &len)) != AX_OK) {
+		free(body);
+		if (e == AX_ERR_MEDIA_TYPE)
+			*msg = "Content-Encoding must be gzip or none";
+		else if (e == AX_ERR_TOO_LARGE)
+			*msg = "body over the size limit";
+		return e;
+	}
+	e = event_parse(body, len, type, in->settings->max_batch,
+	    timefmt_now_us(), &job->batch);
+	free(body);
+	if (e == AX_OK && job->batch.app_conflict) {
+		*msg = "events name another app than the key's";
+		return AX_ERR_FORBIDDEN;
+	}
+	if (e != AX_OK)
+		*msg = job->batch.message;
+	return e;
+}
+
+enum ax_err
+ingest_read(struct ingest *in, struct req *r, struct resp *p,
+    struct ingest_job *job)
+{
+	const char	*sub, *msg;
+	enum ax_err	 e;
+
 	memset(job, 0, sizeof(*job));
-	last = last ? last + 1 : r->path;
-	if (strcmp(last, "ingest") != 0 && strcmp(last, "axlog-ingest") != 0)
+	if (req_route(r->path, "ingest", &sub) != 0 || sub[0] != '\0')
 		return refuse(p, AX_ERR_NOT_FOUND, NULL);
 	if (strcmp(r->method, "POST") != 0) {
 		(void)resp_header(p, "Allow", "POST");
@@ -188,24 +220,10 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		    "X-API-Key)" : "malformed key");
 		return AX_ERR_UNAUTHORIZED;
 	}
-	if ((e = body_type_of(req_header(r, "Content-Type"), &type)) != AX_OK)
-		return refuse(p, e, "Content-Type must be application/json "
-		    "or application/x-ndjson, and Content-Encoding gzip or "
-		    "none");
-	if ((e = read_payload(in, r, &body, &len)) != AX_OK) {
-		free(body);
-		return refuse(p, e, e == AX_ERR_TOO_LARGE ?
-		    "body over the size limit" : NULL);
-	}
-	e = event_parse(body, len, type, in->settings->max_batch,
-	    timefmt_now_us(), &job->batch);
-	free(body);
-	if (e == AX_OK && job->batch.app_conflict)
-		e = AX_ERR_FORBIDDEN;
-	if (e != AX_OK && key_ok(in, job, p))
-		(void)resp_error(p, e, e == AX_ERR_FORBIDDEN ?
-		    "events name another app than the key's" :
-		    job->batch.message, job->batch.details);
+	/* Whatever is wrong with the request, a wrong key is a 401. */
+	if ((e = read_events(in, r, job, &msg)) != AX_OK && key_ok(in, job, p))
+		(void)resp_error(p, e, msg, e == AX_ERR_INVALID_EVENT ?
+		    job->batch.details : NULL);
 	return e;
 }
 

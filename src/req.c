@@ -2,6 +2,7 @@
  * req.c: CGI/1.1 meta-variables and the bounded body read.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -112,4 +113,36 @@ req_read_body(struct req *r, size_t max, char **body, size_t *len)
 	*body = buf;
 	*len = want;
 	return AX_OK;
+}
+
+/* After "/NAME" at p: "" or "/SUB" with one segment; the SUB or NULL. */
+static const char *
+route_rest(const char *p)
+{
+	if (*p == '\0')
+		return p;
+	if (*p != '/' || strchr(p + 1, '/') != NULL)
+		return NULL;
+	return p + 1;
+}
+
+int
+req_route(const char *path, const char *name, const char **sub)
+{
+	char		 script[64];
+	const char	*p, *hit = NULL;
+	size_t		 n = strlen(name);
+
+	if (path[0] == '/' && strncmp(path + 1, name, n) == 0 &&
+	    (*sub = route_rest(path + 1 + n)) != NULL)
+		return 0;
+	if (snprintf(script, sizeof(script), "/axlog-%s", name) >=
+	    (int)sizeof(script))
+		return -1;
+	for (p = path; (p = strstr(p, script)) != NULL; p++)
+		hit = p;
+	if (hit != NULL &&
+	    (*sub = route_rest(hit + strlen(script))) != NULL)
+		return 0;
+	return -1;
 }

@@ -40,6 +40,13 @@ const char	*req_env(const struct req *r, const char *name);
 const char	*req_header(const struct req *r, const char *name);
 
 /*
+ * Route a path to one program's endpoints: "/NAME" or "/NAME/SUB", or
+ * for CGI deployments ".../axlog-NAME" or ".../axlog-NAME/SUB".  Returns
+ * 0 with *sub the SUB ("" for none, never holding '/'), -1 otherwise.
+ */
+int		 req_route(const char *path, const char *name, const char **sub);
+
+/*
  * Read the whole body, refusing before reading when CONTENT_LENGTH is
  * missing (AX_ERR_LENGTH_REQUIRED), malformed or negative
  * (AX_ERR_BAD_REQUEST) or over max (AX_ERR_TOO_LARGE).  A body shorter than

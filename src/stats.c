@@ -451,16 +451,17 @@ cors(const struct stats *st, const struct req *r, struct resp *p)
 static int
 route(const char *path, enum endpoint *ep)
 {
-	const char	*last = strrchr(path, '/');
+	const char	*sub;
 
-	last = last ? last + 1 : path;
-	if (strcmp(last, "stats") == 0 || strcmp(last, "axlog-stats") == 0)
+	if (req_route(path, "stats", &sub) != 0)
+		return -1;
+	if (sub[0] == '\0')
 		*ep = EP_SUMMARY;
-	else if (strcmp(last, "apps") == 0)
+	else if (strcmp(sub, "apps") == 0)
 		*ep = EP_APPS;
-	else if (strcmp(last, "alerts") == 0)
+	else if (strcmp(sub, "alerts") == 0)
 		*ep = EP_ALERTS;
-	else if (strcmp(last, "logs") == 0)
+	else if (strcmp(sub, "logs") == 0)
 		*ep = EP_LOGS;
 	else
 		return -1;
