@@ -86,7 +86,7 @@ dispatch(struct db *db, const char *cmd, const char *sub, int argc,
 		return usage();
 	argc -= i;
 	argv += i;
-	if (strcmp(cmd, "migrate") == 0 && sub == NULL)
+	if (strcmp(cmd, "migrate") == 0 && sub == NULL && argc == 0)
 		return ctl_migrate(db);
 	if (strcmp(cmd, "maintain") == 0 && sub == NULL && argc == 0)
 		return ctl_maintain(db, o.force);

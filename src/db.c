@@ -334,10 +334,15 @@ attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 	if (!send_cmd(db, cmd, mode, nparams, values) ||
 	    flush_out(db, deadline) != 0 ||
 	    (r = wait_result(db, deadline)) == NULL) {
-		if (!db->timed_out)
-			set_error(db, PQerrorMessage(db->conn), NULL);
 		*e = DB_UNAVAILABLE;
-		return !db->timed_out;
+		if (db->timed_out) {
+			/* A command is still in flight: the connection is
+			 * useless until it ends, which may be never. */
+			db_disconnect(db);
+			return 0;
+		}
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		return 1;
 	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		set_error(db, PQerrorMessage(db->conn), NULL);

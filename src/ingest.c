@@ -214,6 +214,11 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		return refuse(p, AX_ERR_METHOD, "use POST");
 	}
 	auth_from_req(r, &job->cred);
+	if (job->cred.scheme == AUTH_BASIC) {
+		unauthorized(p, "send the ingest key as Authorization: Bearer "
+		    "or X-API-Key");
+		return AX_ERR_UNAUTHORIZED;
+	}
 	if (!job->cred.well_formed) {
 		unauthorized(p, job->cred.scheme == AUTH_NONE ?
 		    "an ingest key is required (Authorization: Bearer or "

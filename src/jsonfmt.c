@@ -27,6 +27,15 @@ jsonfmt_rounded(double v, int digits)
 	return json_object_new_double_s(v, buf);
 }
 
+struct json_object *
+jsonfmt_significant(double v, int digits)
+{
+	char	buf[48];
+
+	snprintf(buf, sizeof(buf), "%.*g", digits, v);
+	return json_object_new_double_s(v, buf);
+}
+
 int64_t
 jsonfmt_col_int(const PGresult *r, int row, int col, int64_t fallback)
 {

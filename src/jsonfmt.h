@@ -14,6 +14,8 @@
 struct json_object	*jsonfmt_time(int64_t us);
 /* A double printed with digits decimals. */
 struct json_object	*jsonfmt_rounded(double v, int digits);
+/* A double printed with digits significant digits (small values too). */
+struct json_object	*jsonfmt_significant(double v, int digits);
 /* An int8 column of row i, or fallback when NULL. */
 int64_t			 jsonfmt_col_int(const PGresult *r, int row, int col,
 			    int64_t fallback);

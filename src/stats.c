@@ -75,7 +75,7 @@ percentiles(const struct hist *h)
 
 	for (i = 0; i < 3; i++)
 		json_object_object_add(o, names[i], h->n == 0 ? NULL :
-		    jsonfmt_rounded(hist_percentile(h, pcts[i]), 3));
+		    jsonfmt_significant(hist_percentile(h, pcts[i]), 5));
 	return o;
 }
 
@@ -111,6 +111,13 @@ static int
 cmp_app(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct app_sum *)elem)->app_id);
+}
+
+static int
+cmp_apps(const void *a, const void *b)
+{
+	return strcmp(((const struct app_sum *)a)->app_id,
+	    ((const struct app_sum *)b)->app_id);
 }
 
 static struct app_sum *
@@ -197,6 +204,8 @@ summary_init(struct summary *s, const struct stats_params *p,
 		    sizeof(int64_t))) == NULL)
 			return -1;
 	}
+	/* Byte order for bsearch, whatever the database's collation. */
+	qsort(s->apps, s->napps, sizeof(*s->apps), cmp_apps);
 	return 0;
 }
 
