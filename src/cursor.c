@@ -5,21 +5,10 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "hex.h"
 #include "sha256.h"
 
 #define CURSOR_VERSION	1
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Canonical UUID text to 16 bytes; -1 if not one. */
 static int
@@ -36,7 +25,7 @@ uuid_parse(const char *s, uint8_t out[16])
 				return -1;
 			continue;
 		}
-		if ((hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
+		if ((hi = hex_value(s[i])) < 0 || (lo = hex_value(s[i + 1])) < 0)
 			return -1;
 		out[o++] = (uint8_t)(hi << 4 | lo);
 		i++;

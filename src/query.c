@@ -4,19 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "query.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode s in place up to its end; -1 on a bad escape or a NUL. */
 static int
@@ -29,7 +18,7 @@ decode(char *s)
 		if (*s == '+')
 			*w++ = ' ';
 		else if (*s == '%') {
-			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+			if ((hi = hex_value(s[1])) < 0 || (lo = hex_value(s[2])) < 0)
 				return -1;
 			if ((*w++ = (char)(hi << 4 | lo)) == '\0')
 				return -1;
