@@ -13,6 +13,7 @@
 #include "event.h"
 #include "schema.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 /* Parsing state of one body. */
 struct ctx {
@@ -86,17 +87,6 @@ event_ip_valid(const char *s, size_t len)
 	    inet_pton(AF_INET6, buf, addr) == 1;
 }
 
-size_t
-event_utf8_chars(const char *s, size_t len)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* A JSON string without NUL (json-c decodes \u0000 into the bytes). */
 static int
 string_of(struct ctx *c, const char *field, struct json_object *v,
@@ -146,7 +136,7 @@ v_short_text(struct ctx *c, const char *f, struct json_object *v)
 
 	if (!string_of(c, f, v, &s, &n))
 		return;
-	if (event_utf8_chars(s, n) > EVENT_MAX_TYPE)
+	if (utf8_chars(s, n) > EVENT_MAX_TYPE)
 		problem(c, f, "too_long");
 	else
 		keep(c, f, v);
@@ -399,46 +389,6 @@ has_nul_escape(const char *s, size_t len)
 }
 
 /*
- * Well-formed UTF-8 as RFC 3629 §4 defines it: no overlong forms, no
- * surrogates, nothing above U+10FFFF (json-c checks less than this).
- */
-int
-event_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	size_t			 i = 0, k, n;
-	unsigned char		 lo, hi;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			n = 1;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 2;
-			lo = s[i] == 0xe0 ? 0xa0 : 0x80;
-			hi = s[i] == 0xed ? 0x9f : 0xbf;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 3;
-			lo = s[i] == 0xf0 ? 0x90 : 0x80;
-			hi = s[i] == 0xf4 ? 0x8f : 0xbf;
-		} else
-			return 0;
-		if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi)
-			return 0;
-		for (k = 2; k <= n; k++)
-			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-				return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
-/*
  * What RFC 8259 forbids and json-c lets through: control characters
  * inside strings (§7) or outside them other than whitespace (§2), and
  * single quotes outside strings.  0 when s breaks these.
@@ -606,7 +556,7 @@ event_parse(const char *body, size_t len, enum body_type t,
 		    "NUL characters are not allowed");
 		return AX_ERR_INVALID_ENCODING;
 	}
-	if (!event_utf8_valid(body, len)) {
+	if (!utf8_valid(body, len)) {
 		snprintf(b->message, sizeof(b->message),
 		    "the body is not valid UTF-8");
 		return AX_ERR_INVALID_ENCODING;

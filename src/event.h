@@ -49,9 +49,5 @@ void		event_batch_free(struct event_batch *b);
 int	event_type_valid(const char *s, size_t len);
 int	event_uuid_valid(const char *s, size_t len);
 int	event_ip_valid(const char *s, size_t len);
-/* Is s[0..len) well-formed UTF-8 (RFC 3629)? */
-int	event_utf8_valid(const char *s, size_t len);
-/* Count of UTF-8 code points in valid UTF-8 s[0..len). */
-size_t	event_utf8_chars(const char *s, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include "settings.h"
 #include "stats_params.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 enum logs_format { FMT_JSON, FMT_NDJSON, FMT_CSV };
 
@@ -110,14 +111,14 @@ parse_filters(const struct query *q, struct logs_params *lp, char *msg,
     size_t msgsz)
 {
 	if (one(q, "event_subtype", &lp->subtype) || (lp->subtype &&
-	    event_utf8_chars(lp->subtype, strlen(lp->subtype)) > EVENT_MAX_TYPE))
+	    utf8_chars(lp->subtype, strlen(lp->subtype)) > EVENT_MAX_TYPE))
 		return bad(msg, msgsz, "event_subtype", "at most 64 characters, "
 		    "once");
 	if (one(q, "user_id", &lp->user_id) || (lp->user_id &&
 	    !event_uuid_valid(lp->user_id, strlen(lp->user_id))))
 		return bad(msg, msgsz, "user_id", "must be a UUID, once");
 	if (one(q, "fingerprint", &lp->fingerprint) || (lp->fingerprint &&
-	    event_utf8_chars(lp->fingerprint, strlen(lp->fingerprint)) >
+	    utf8_chars(lp->fingerprint, strlen(lp->fingerprint)) >
 	    EVENT_MAX_TYPE))
 		return bad(msg, msgsz, "fingerprint", "at most 64 characters, "
 		    "once");

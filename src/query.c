@@ -6,6 +6,7 @@
 
 #include "hex.h"
 #include "query.h"
+#include "utf8.h"
 
 /* Decode s in place up to its end; -1 on a bad escape or a NUL. */
 static int
@@ -50,11 +51,11 @@ query_parse(const char *qs, struct query *q, const char **bad)
 			return AX_ERR_BAD_REQUEST;
 		if ((eq = strchr(pair, '=')) != NULL)
 			*eq++ = '\0';
-		if (decode(pair) != 0)
+		if (decode(pair) != 0 || !utf8_valid(pair, strlen(pair)))
 			return AX_ERR_BAD_REQUEST;
 		if (eq == NULL)
 			eq = pair + strlen(pair);	/* "" */
-		else if (decode(eq) != 0) {
+		else if (decode(eq) != 0 || !utf8_valid(eq, strlen(eq))) {
 			*bad = pair;
 			return AX_ERR_BAD_REQUEST;
 		}

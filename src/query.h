@@ -27,7 +27,7 @@ struct query {
 /*
  * Parse qs into q.  Returns AX_OK, or AX_ERR_BAD_REQUEST for a string
  * longer than QUERY_MAX_LEN, more than QUERY_MAX_PARAMS pairs, a bad or
- * NUL-producing escape; *bad then names the offending key when known.
+ * NUL-producing escape or decoded bytes that are not UTF-8; *bad names the offending key when known.
  * Free with query_free() in every case.
  */
 enum ax_err	 query_parse(const char *qs, struct query *q, const char **bad);

@@ -351,7 +351,7 @@ it_pg_start() {
 			chown -R postgres: "$IT_PGDIR"
 		fi
 		if ! it_as_pg "$IT_PGBIN/initdb" -D "$IT_PGDATA" -U postgres \
-		    --auth=trust -E UTF8 --locale=C -N \
+		    --auth=trust -E UTF8 --locale=C.UTF-8 -N \
 		    >"$IT_TMP/logs/initdb.log" 2>&1; then
 			it_diag "$(cat "$IT_TMP/logs/initdb.log")"
 			return 1
