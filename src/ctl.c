@@ -426,31 +426,70 @@ ctl_retention_set(struct db *db, const char *days)
 	return ctl_partitions(db);
 }
 
-/* Names of attached partitions wholly before the retention window. */
+/*
+ * Day tables wholly before the retention window: attached partitions,
+ * and tables a finished detach left behind.
+ */
 static const char expired_sql[] =
-    "SELECT c.relname, i.inhdetachpending FROM pg_inherits i"
-    " JOIN pg_class c ON c.oid = i.inhrelid"
-    " WHERE i.inhparent = 'axlog.logs'::regclass"
+    "SELECT c.relname, i.inhrelid IS NOT NULL FROM pg_class c"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
+    "  AND i.inhparent = 'axlog.logs'::regclass"
+    " WHERE n.nspname = 'axlog' AND c.relkind = 'r'"
     " AND c.relname ~ '^logs_[0-9]{8}$'"
     " AND to_date(substr(c.relname, 6), 'YYYYMMDD') <"
     "  (now() AT TIME ZONE 'UTC')::date - (SELECT retention_days FROM"
     "  axlog.settings) ORDER BY 1";
 
 static int
-drop_partition(struct db *db, const char *name, int pending)
+drop_partition(struct db *db, const char *name, int attached)
 {
 	char	sql[160];
 
-	/* A detach cut short earlier is finished, not started again. */
-	snprintf(sql, sizeof(sql), "ALTER TABLE axlog.logs DETACH PARTITION "
-	    "axlog.%s %s", name, pending ? "FINALIZE" : "CONCURRENTLY");
-	if (db_exec(db, sql, 0, NULL, NULL, 0) != DB_OK)
-		return fail(db, name);
+	if (attached) {
+		snprintf(sql, sizeof(sql), "ALTER TABLE axlog.logs DETACH "
+		    "PARTITION axlog.%s CONCURRENTLY", name);
+		if (db_exec(db, sql, 0, NULL, NULL, 0) != DB_OK)
+			return fail(db, name);
+	}
 	snprintf(sql, sizeof(sql), "DROP TABLE axlog.%s", name);
 	if (db_exec(db, sql, 0, NULL, NULL, 0) != DB_OK)
 		return fail(db, name);
 	printf("dropped partition axlog.%s\n", name);
 	return 0;
+}
+
+/*
+ * A detach cut short (a lock timeout in its second phase) leaves its
+ * partition half attached, and PostgreSQL allows one such per table: end
+ * every one first, whatever its date.  An expired day is then dropped
+ * below; a day back inside the window is attached again, data and all,
+ * by ctl_partitions().
+ */
+static int
+finish_pending_detaches(struct db *db)
+{
+	PGresult	*r;
+	char		 sql[160];
+	int		 i, rc = 0;
+
+	if (db_exec(db, "SELECT c.relname FROM pg_inherits i"
+	    " JOIN pg_class c ON c.oid = i.inhrelid"
+	    " WHERE i.inhparent = 'axlog.logs'::regclass"
+	    " AND i.inhdetachpending AND c.relname ~ '^logs_[0-9]{8}$'", 0,
+	    NULL, &r, DB_RETRY) != DB_OK)
+		return fail(db, "listing unfinished detaches");
+	for (i = 0; i < PQntuples(r) && rc == 0; i++) {
+		snprintf(sql, sizeof(sql), "ALTER TABLE axlog.logs DETACH "
+		    "PARTITION axlog.%s FINALIZE", PQgetvalue(r, i, 0));
+		if (db_exec(db, sql, 0, NULL, NULL, 0) != DB_OK)
+			rc = fail(db, PQgetvalue(r, i, 0));
+		else
+			printf("finished detaching axlog.%s\n",
+			    PQgetvalue(r, i, 0));
+	}
+	PQclear(r);
+	return rc;
 }
 
 static int
@@ -519,7 +558,8 @@ ctl_maintain(struct db *db, int force)
 	/* Never hold a lock ingest waits on for more than this. */
 	if (db_exec(db, "SET lock_timeout = '2s'", 0, NULL, NULL, 0) != DB_OK)
 		rc = fail(db, "setting lock_timeout");
-	else if ((rc = ctl_partitions(db)) == 0 &&
+	else if ((rc = finish_pending_detaches(db)) == 0 &&
+	    (rc = ctl_partitions(db)) == 0 &&
 	    (rc = drop_expired(db, force)) == 0)
 		rc = drop_old_rollups(db);
 	(void)db_exec(db, "SELECT pg_advisory_unlock(x'" MAINTAIN_LOCK

@@ -28,7 +28,8 @@ static const char ready_sql[] =
     "WHERE 'logs_' || to_char(g, 'YYYYMMDD') NOT IN ("
     " SELECT c.relname FROM pg_inherits i"
     " JOIN pg_class c ON c.oid = i.inhrelid"
-    " WHERE i.inhparent = to_regclass('axlog.logs'))";
+    " WHERE i.inhparent = to_regclass('axlog.logs')"
+    " AND NOT i.inhdetachpending)";
 
 struct db *
 health_db_new(const char *conninfo, int timeout_ms)

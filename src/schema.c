@@ -59,6 +59,7 @@ attached(struct db *db, const char *name, int *yes)
 	    "JOIN pg_class c ON c.oid = i.inhrelid "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE i.inhparent = 'axlog.logs'::regclass "
+	    "AND NOT i.inhdetachpending "
 	    "AND n.nspname = 'axlog' AND c.relname = $1", 1, params, &r,
 	    DB_RETRY);
 	if (e != DB_OK)
