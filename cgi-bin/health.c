@@ -13,6 +13,7 @@ main(void)
 {
 	struct settings	 s;
 	struct db	*db;
+	struct server_opts opts = { 1, 1, NULL };
 	int		 rc;
 
 	settings_load_or_exit(&s, "axlog-health");
@@ -21,7 +22,8 @@ main(void)
 		fprintf(stderr, "axlog-health: out of memory\n");
 		return 1;
 	}
-	rc = server_run(health_handle, db, s.workers);
+	opts.workers = s.workers;
+	rc = server_run(health_handle, db, &opts);
 	db_free(db);
 	settings_free(&s);
 	return rc;

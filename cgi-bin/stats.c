@@ -13,6 +13,7 @@ main(void)
 {
 	struct settings	s;
 	struct stats	st;
+	struct server_opts opts = { 1, 1, NULL };
 	int		rc;
 
 	settings_load_or_exit(&s, "axlog-stats");
@@ -22,7 +23,8 @@ main(void)
 		fprintf(stderr, "axlog-stats: out of memory\n");
 		return 1;
 	}
-	rc = server_run(stats_handle, &st, s.workers);
+	opts.workers = s.workers;
+	rc = server_run(stats_handle, &st, &opts);
 	db_free(st.db);
 	settings_free(&s);
 	return rc;

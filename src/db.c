@@ -445,3 +445,126 @@ db_txn(struct db *db, db_txn_fn body, void *arg)
 	}
 	return e;
 }
+
+/*
+ * Send BEGIN, every call and COMMIT as one pipeline (PostgreSQL 14's
+ * pipeline mode): one round trip, one commit for all of them.
+ */
+static int
+pipeline_send(struct db *db, size_t n, const struct db_call *calls)
+{
+	size_t	i;
+
+	if (!PQenterPipelineMode(db->conn) ||
+	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!PQsendQueryPrepared(db->conn, calls[i].name,
+		    calls[i].nparams, calls[i].values, NULL, NULL, 0))
+			return -1;
+	if (!PQsendQueryParams(db->conn, "COMMIT", 0, NULL, NULL, NULL, NULL,
+	    0) || !PQpipelineSync(db->conn))
+		return -1;
+	return 0;
+}
+
+/*
+ * Read the pipeline's results up to its sync point: item 0 is BEGIN,
+ * 1..n the calls, n + 1 COMMIT.  The first result of each call goes to
+ * results[]; *commit_ok tells whether COMMIT succeeded.  -1 when the
+ * connection broke or the deadline passed.
+ */
+static int
+pipeline_read(struct db *db, size_t n, PGresult **results, int *commit_ok,
+    int64_t deadline)
+{
+	PGresult	*r;
+	size_t		 item = 0;
+	ExecStatusType	 st;
+
+	*commit_ok = 0;
+	for (;;) {
+		while (!PQisBusy(db->conn)) {
+			if ((r = PQgetResult(db->conn)) == NULL) {
+				item++;		/* that item's results are over */
+				continue;
+			}
+			st = PQresultStatus(r);
+			if (st == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				return PQexitPipelineMode(db->conn) ? 0 : -1;
+			}
+			if (item >= 1 && item <= n && results[item - 1] == NULL)
+				results[item - 1] = r;
+			else {
+				if (item == n + 1 && st == PGRES_COMMAND_OK)
+					*commit_ok = 1;
+				if (st == PGRES_FATAL_ERROR &&
+				    db->errmsg[0] == '\0')
+					set_error(db, PQresultErrorMessage(r),
+					    PQresultErrorField(r,
+					    PG_DIAG_SQLSTATE));
+				PQclear(r);
+			}
+		}
+		if (wait_socket(db, deadline, POLLIN) != 0 ||
+		    !PQconsumeInput(db->conn))
+			return -1;
+	}
+}
+
+enum db_err
+db_pipeline(struct db *db, size_t n, const struct db_call *calls,
+    PGresult **results)
+{
+	int64_t		deadline = deadline_of(db);
+	size_t		i;
+	int		commit_ok;
+
+	for (i = 0; i < n; i++)
+		results[i] = NULL;
+	db->broken = db->timed_out = 0;
+	db->errmsg[0] = db->sqlstate[0] = '\0';
+	if (!conn_alive(db) && do_connect(db) != DB_OK)
+		return DB_UNAVAILABLE;
+	/* Everything goes at once, COMMIT included: never resent. */
+	if (pipeline_send(db, n, calls) != 0 || flush_out(db, deadline) != 0 ||
+	    pipeline_read(db, n, results, &commit_ok, deadline) != 0 ||
+	    PQstatus(db->conn) != CONNECTION_OK) {
+		if (!db->timed_out)
+			set_error(db, PQerrorMessage(db->conn), NULL);
+		db->broken = 1;
+		db_disconnect(db);
+		goto fail;
+	}
+	if (commit_ok)
+		return DB_OK;
+	/* An error left the explicit transaction aborted, not ended: the
+	 * sync point ends only implicit ones. */
+	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		PGresult *rb = PQexec(db->conn, "ROLLBACK");
+
+		if (PQresultStatus(rb) != PGRES_COMMAND_OK)
+			db_disconnect(db);
+		PQclear(rb);
+	}
+	for (i = 0; i < n; i++)
+		if (results[i] != NULL &&
+		    PQresultStatus(results[i]) == PGRES_FATAL_ERROR) {
+			set_error(db, PQresultErrorMessage(results[i]),
+			    PQresultErrorField(results[i], PG_DIAG_SQLSTATE));
+			break;
+		}
+fail:
+	for (i = 0; i < n; i++) {
+		PQclear(results[i]);
+		results[i] = NULL;
+	}
+	return db->broken ? DB_UNAVAILABLE : db_classify(db->sqlstate);
+}
+
+int
+db_broken(const struct db *db)
+{
+	return db->broken;
+}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commit.h"
 #include "ingest.h"
 #include "timefmt.h"
 
@@ -96,40 +97,6 @@ unauthorized(struct resp *p, const char *msg)
 {
 	(void)resp_header(p, "WWW-Authenticate", "Bearer realm=\"axlog\"");
 	(void)resp_error(p, AX_ERR_UNAUTHORIZED, msg, NULL);
-}
-
-/* The database failed us: one log line, and 503 for the client. */
-static void
-unavailable(struct ingest *in, struct resp *p, enum db_err e)
-{
-	if (e != DB_UNAVAILABLE)
-		fprintf(stderr, "axlog-ingest: database: %s (SQLSTATE %s)\n",
-		    db_errmsg(in->db), db_sqlstate(in->db));
-	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
-}
-
-/*
- * Before answering a bad body, make sure the key is good: a wrong key
- * is a 401 whatever else is wrong.  Returns 1 when the key is good.
- */
-static int
-key_ok(struct ingest *in, struct ingest_job *job, struct resp *p)
-{
-	const char	*params[] = { job->cred.hash_hex };
-	PGresult	*r;
-	enum db_err	 e;
-	int		 found;
-
-	if ((e = db_query(in->db, "ingest_key", 1, params, &r, DB_RETRY)) !=
-	    DB_OK) {
-		unavailable(in, p, e);
-		return 0;
-	}
-	found = PQntuples(r) == 1;
-	PQclear(r);
-	if (!found)
-		unauthorized(p, "unknown or revoked ingest key");
-	return found;
 }
 
 /* Body bytes after Content-Encoding, bounded by the body limit. */
@@ -225,45 +192,66 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		    "X-API-Key)" : "malformed key");
 		return AX_ERR_UNAUTHORIZED;
 	}
-	/* Whatever is wrong with the request, a wrong key is a 401. */
-	if ((e = read_events(in, r, job, &msg)) != AX_OK && key_ok(in, job, p))
-		(void)resp_error(p, e, msg, e == AX_ERR_INVALID_EVENT ?
-		    job->batch.details : NULL);
-	return e;
+	/* Whatever is wrong with the request, a wrong key is a 401: the
+	 * key is looked up before the refusal is answered. */
+	if ((e = read_events(in, r, job, &msg)) != AX_OK) {
+		job->key_only = 1;
+		job->pending = e;
+		snprintf(job->pending_msg, sizeof(job->pending_msg), "%s",
+		    msg ? msg : "");
+		job->params[0] = job->cred.hash_hex;
+		return e;
+	}
+	/* Serialised here, in the request's own thread, so the committer
+	 * only passes strings along. */
+	job->rows_text = strdup(json_object_to_json_string_ext(
+	    job->batch.rows, JSON_C_TO_STRING_PLAIN));
+	if (job->rows_text == NULL)
+		return refuse(p, AX_ERR_UNAVAILABLE, NULL);
+	job->params[0] = job->cred.hash_hex;
+	job->params[1] = job->rows_text;
+	job->params[2] = job->batch.app_id[0] ? job->batch.app_id : NULL;
+	return AX_OK;
 }
 
 /* A missing partition is ours to fix, not the client's data problem. */
 static int
-is_missing_partition(struct db *db)
+is_missing_partition(const struct ingest_job *job)
 {
-	return strcmp(db_sqlstate(db), "23514") == 0 &&
-	    strstr(db_errmsg(db), "no partition") != NULL;
+	return strcmp(job->sqlstate, "23514") == 0 &&
+	    strstr(job->errmsg, "no partition") != NULL;
 }
 
 static void
-answer_stored(struct resp *p, PGresult *r, struct ingest_job *job)
+older_than_retention(struct resp *p, const PGresult *r)
 {
-	struct json_object	*o, *d, *details;
-	char			*end;
-	long			 idx;
+	struct json_object	*d, *details;
+
+	details = json_object_new_array();
+	d = json_object_new_object();
+	json_object_object_add(d, "index", json_object_new_int64(
+	    strtol(PQgetvalue(r, 0, 1), NULL, 10) - 1));
+	json_object_object_add(d, "field", json_object_new_string("created_at"));
+	json_object_object_add(d, "problem",
+	    json_object_new_string("older_than_retention"));
+	json_object_array_add(details, d);
+	(void)resp_error(p, AX_ERR_INVALID_EVENT, "an event is older than the "
+	    "retention", details);
+	json_object_put(details);
+}
+
+static void
+answer_stored(struct resp *p, struct ingest_job *job)
+{
+	const PGresult		*r = job->res;
+	struct json_object	*o;
 
 	if (PQgetisnull(r, 0, 0)) {
 		unauthorized(p, "unknown or revoked ingest key");
 		return;
 	}
 	if (!PQgetisnull(r, 0, 1)) {
-		idx = strtol(PQgetvalue(r, 0, 1), &end, 10) - 1;
-		details = json_object_new_array();
-		d = json_object_new_object();
-		json_object_object_add(d, "index", json_object_new_int64(idx));
-		json_object_object_add(d, "field",
-		    json_object_new_string("created_at"));
-		json_object_object_add(d, "problem",
-		    json_object_new_string("older_than_retention"));
-		json_object_array_add(details, d);
-		(void)resp_error(p, AX_ERR_INVALID_EVENT, "an event is older "
-		    "than the retention", details);
-		json_object_put(details);
+		older_than_retention(p, r);
 		return;
 	}
 	if (job->batch.app_id[0] != '\0' &&
@@ -272,7 +260,7 @@ answer_stored(struct resp *p, PGresult *r, struct ingest_job *job)
 		    "than the key's", NULL);
 		return;
 	}
-	job->accepted = strtol(PQgetvalue(r, 0, 2), &end, 10);
+	job->accepted = strtol(PQgetvalue(r, 0, 2), NULL, 10);
 	job->duplicates = (long)job->batch.n - job->accepted;
 	o = json_object_new_object();
 	json_object_object_add(o, "accepted",
@@ -283,39 +271,118 @@ answer_stored(struct resp *p, PGresult *r, struct ingest_job *job)
 	json_object_put(o);
 }
 
-void
-ingest_store(struct ingest *in, struct ingest_job *job, struct resp *p)
+/* Keep what the database said with the job (the db is shared). */
+static void
+set_outcome(struct db *db, struct ingest_job *job, enum db_err e,
+    PGresult *r)
 {
-	const char	*params[3];
+	job->err = e;
+	job->res = r;
+	snprintf(job->errmsg, sizeof(job->errmsg), "%s", db_errmsg(db));
+	snprintf(job->sqlstate, sizeof(job->sqlstate), "%s", db_sqlstate(db));
+}
+
+void
+ingest_run_one(struct db *db, struct ingest_job *job)
+{
 	PGresult	*r;
 	enum db_err	 e;
-	char		 msg[200];
 
-	params[0] = job->cred.hash_hex;
-	params[1] = json_object_to_json_string_ext(job->batch.rows,
-	    JSON_C_TO_STRING_PLAIN);
-	params[2] = job->batch.app_id[0] ? job->batch.app_id : NULL;
-	/* An autocommit statement: once sent, never resent. */
-	e = db_query(in->db, "ingest_store", 3, params, &r, 0);
-	if (e == DB_REJECTED && !is_missing_partition(in->db)) {
+	/* The key lookup is a read, safe to resend; the store is an
+	 * autocommit statement: once sent, never resent. */
+	if (job->key_only)
+		e = db_query(db, "ingest_key", 1, job->params, &r, DB_RETRY);
+	else
+		e = db_query(db, "ingest_store", 3, job->params, &r, 0);
+	set_outcome(db, job, e, r);
+}
+
+void
+ingest_run_group(struct db *db, struct ingest_job **jobs, size_t n,
+    int timeout_ms)
+{
+	struct db_call	*calls;
+	PGresult	**res;
+	enum db_err	 e;
+	size_t		 i;
+
+	if (n == 1) {
+		ingest_run_one(db, jobs[0]);
+		return;
+	}
+	calls = calloc(n, sizeof(*calls));
+	res = calloc(n, sizeof(*res));
+	if (calls == NULL || res == NULL) {
+		for (i = 0; i < n; i++)
+			jobs[i]->err = DB_UNAVAILABLE;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		calls[i].name = jobs[i]->key_only ? "ingest_key" : "ingest_store";
+		calls[i].nparams = jobs[i]->key_only ? 1 : 3;
+		calls[i].values = jobs[i]->params;
+	}
+	e = db_pipeline(db, n, calls, res);
+	for (i = 0; i < n; i++) {
+		if (e == DB_OK)
+			set_outcome(db, jobs[i], DB_OK, res[i]);
+		else if (db_broken(db))
+			set_outcome(db, jobs[i], DB_UNAVAILABLE, NULL);
+		else {	/* one job's data, a deadlock...: each on its own,
+			 * each with a deadline of its own */
+			db_set_timeout(db, timeout_ms);
+			ingest_run_one(db, jobs[i]);
+		}
+	}
+out:
+	free(calls);
+	free(res);
+}
+
+/* The database failed us: one log line when it is a bug, and a 503. */
+static void
+unavailable(struct resp *p, const struct ingest_job *job)
+{
+	if (job->err != DB_UNAVAILABLE)
+		fprintf(stderr, "axlog-ingest: database: %s (SQLSTATE %s)\n",
+		    job->errmsg, job->sqlstate);
+	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+}
+
+void
+ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
+{
+	char	msg[260];
+
+	(void)in;
+	if (job->err == DB_REJECTED && !job->key_only &&
+	    !is_missing_partition(job)) {
 		snprintf(msg, sizeof(msg), "the database refused the events: "
-		    "%s", db_errmsg(in->db));
+		    "%s", job->errmsg);
 		(void)resp_error(p, AX_ERR_REJECTED, msg, NULL);
-		return;
-	}
-	if (e != DB_OK) {
-		unavailable(in, p, e == DB_REJECTED ? DB_FAILED : e);
-		return;
-	}
-	answer_stored(p, r, job);
-	PQclear(r);
+	} else if (job->err != DB_OK) {
+		if (job->err == DB_REJECTED)
+			job->err = DB_FAILED;	/* ours: log it */
+		unavailable(p, job);
+	} else if (job->key_only && PQntuples(job->res) != 1)
+		unauthorized(p, "unknown or revoked ingest key");
+	else if (job->key_only)
+		(void)resp_error(p, job->pending, job->pending_msg[0] ?
+		    job->pending_msg : NULL, job->pending ==
+		    AX_ERR_INVALID_EVENT ? job->batch.details : NULL);
+	else
+		answer_stored(p, job);
 }
 
 void
 ingest_job_free(struct ingest_job *job)
 {
+	PQclear(job->res);
+	free(job->rows_text);
 	event_batch_free(&job->batch);
 	explicit_bzero(&job->cred, sizeof(job->cred));
+	job->res = NULL;
+	job->rows_text = NULL;
 }
 
 void
@@ -324,8 +391,15 @@ ingest_handle(struct req *r, struct resp *p, void *ctx)
 	struct ingest		*in = ctx;
 	struct ingest_job	 job;
 
-	db_set_timeout(in->db, in->settings->db_timeout_ms);
-	if (ingest_read(in, r, p, &job) == AX_OK)
-		ingest_store(in, &job, p);
+	(void)ingest_read(in, r, p, &job);
+	if (!p->sent) {
+		if (in->committer != NULL)
+			commit_submit(in->committer, &job);
+		else {
+			db_set_timeout(in->db, in->settings->db_timeout_ms);
+			ingest_run_one(in->db, &job);
+		}
+		ingest_answer(in, &job, p);
+	}
 	ingest_job_free(&job);
 }

@@ -13,10 +13,27 @@
 #include "resp.h"
 #include "settings.h"
 
+struct commit;
+
 struct ingest_job {
 	struct auth_cred	cred;
 	struct event_batch	batch;
-	/* Outcome of ingest_store. */
+	/*
+	 * A refused request whose key must still be checked: the key is
+	 * looked up, and a good key gets this error (a bad one a 401).
+	 */
+	int			key_only;
+	enum ax_err		pending;
+	char			pending_msg[200];
+	/* The statement's parameters (rows_text owned). */
+	char			*rows_text;
+	const char		*params[3];
+	/* What the database said: res on DB_OK (store: one row; key: 0/1). */
+	PGresult		*res;
+	enum db_err		 err;
+	char			 errmsg[200];
+	char			 sqlstate[6];
+	/* Outcome for the response. */
 	long			accepted;
 	long			duplicates;
 };
@@ -24,6 +41,7 @@ struct ingest_job {
 struct ingest {
 	struct db		*db;
 	const struct settings	*settings;
+	struct commit		*committer;	/* NULL: one request, one txn */
 };
 
 /* The ingest role's connection with its prepared statements. */
@@ -31,23 +49,31 @@ struct db	*ingest_db_new(const char *conninfo, int timeout_ms);
 
 /*
  * Check method, credentials' shape, media type, length and events of r.
- * AX_OK leaves a job to store; otherwise the error is answered already
- * (after a key lookup, so a bad key is a 401 whatever the body).
+ * Returns AX_OK with a job to store, or a refusal: answered already when
+ * p->sent, else the job is key_only (the key decides 401 or pending).
  * Release job with ingest_job_free() in every case.
  */
 enum ax_err	ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		    struct ingest_job *job);
 
+/* Run one job on db, alone: one statement, its own transaction. */
+void		ingest_run_one(struct db *db, struct ingest_job *job);
+
 /*
- * Store the job's events in one statement (one transaction): key lookup,
- * app check, retention check and insert together.  Answers the request.
+ * Run n jobs in one transaction (one pipeline); when the group fails for
+ * something one job carries, each runs alone so none fails its
+ * neighbours.  A lost connection fails them all (unavailable).
  */
-void		ingest_store(struct ingest *in, struct ingest_job *job,
+void		ingest_run_group(struct db *db, struct ingest_job **jobs,
+		    size_t n, int timeout_ms);
+
+/* Answer the request from its job's outcome. */
+void		ingest_answer(struct ingest *in, struct ingest_job *job,
 		    struct resp *p);
 
 void		ingest_job_free(struct ingest_job *job);
 
-/* server_handler: ingest_read then ingest_store; ctx is struct ingest. */
+/* server_handler: read, run (alone or through the committer), answer. */
 void		ingest_handle(struct req *r, struct resp *p, void *ctx);
 
 #endif

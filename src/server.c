@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,22 +78,59 @@ server_dispatch(server_handler handler, void *ctx, char *const *envp,
 	resp_free(&p);
 }
 
-/* One process's accept loop on the listen socket at fd 0. */
-static int
-serve(server_handler handler, void *ctx)
+/* What every request thread of a process shares. */
+struct serving {
+	server_handler	 handler;
+	void		*ctx;
+	pthread_mutex_t	 accept_lock;	/* libfcgi's accept is not shared */
+};
+
+/* One thread's accept loop on the listen socket at fd 0. */
+static void *
+serve_thread(void *arg)
 {
-	FCGX_Request	fr;
+	struct serving	*sv = arg;
+	FCGX_Request	 fr;
+	int		 rc;
 
 	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
 		fprintf(stderr, "axlog: cannot set up FastCGI\n");
-		return 1;
+		return NULL;
 	}
-	while (FCGX_Accept_r(&fr) >= 0) {
-		server_dispatch(handler, ctx, fr.envp, fcgx_read, fr.in,
-		    fcgx_write, fr.out);
+	for (;;) {
+		pthread_mutex_lock(&sv->accept_lock);
+		rc = FCGX_Accept_r(&fr);
+		pthread_mutex_unlock(&sv->accept_lock);
+		if (rc < 0)
+			break;
+		server_dispatch(sv->handler, sv->ctx, fr.envp, fcgx_read,
+		    fr.in, fcgx_write, fr.out);
 		FCGX_Finish_r(&fr);
 	}
 	FCGX_Free(&fr, 1);
+	return NULL;
+}
+
+/* One process: its init, then its request threads (this one included). */
+static int
+serve(server_handler handler, void *ctx, const struct server_opts *o)
+{
+	struct serving	 sv = { handler, ctx, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t	 tids[SERVER_MAX_THREADS];
+	int		 i, n = o->threads < 1 ? 1 : o->threads;
+
+	if (n > SERVER_MAX_THREADS)
+		n = SERVER_MAX_THREADS;
+	if (o->process_init != NULL && o->process_init(ctx) != 0)
+		return 1;
+	for (i = 1; i < n; i++)
+		if (pthread_create(&tids[i], NULL, serve_thread, &sv) != 0) {
+			fprintf(stderr, "axlog: cannot start thread %d\n", i);
+			return 1;
+		}
+	serve_thread(&sv);
+	for (i = 1; i < n; i++)
+		pthread_join(tids[i], NULL);
 	return 0;
 }
 
@@ -106,14 +144,14 @@ on_stop(int sig)
 }
 
 static pid_t
-spawn(server_handler handler, void *ctx)
+spawn(server_handler handler, void *ctx, const struct server_opts *o)
 {
 	pid_t	pid = fork();
 
 	if (pid == 0) {
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
-		_exit(serve(handler, ctx));
+		_exit(serve(handler, ctx, o));
 	}
 	if (pid < 0)
 		perror("axlog: fork");
@@ -126,8 +164,11 @@ spawn(server_handler handler, void *ctx)
  * restarts workers that die and passes SIGTERM on.
  */
 static int
-supervise(server_handler handler, void *ctx, int workers)
+supervise(server_handler handler, void *ctx, const struct server_opts *o)
 {
+	int			 workers = o->workers > SERVER_MAX_WORKERS ?
+				    SERVER_MAX_WORKERS : o->workers < 1 ? 1 :
+				    o->workers;
 	struct sigaction	 sa;
 	pid_t			 pids[SERVER_MAX_WORKERS], pid;
 	int			 i, status;
@@ -137,7 +178,7 @@ supervise(server_handler handler, void *ctx, int workers)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	for (i = 0; i < workers; i++)
-		pids[i] = spawn(handler, ctx);
+		pids[i] = spawn(handler, ctx, o);
 	while (!stopping) {
 		if ((pid = wait(&status)) < 0)
 			continue;	/* EINTR: a signal came */
@@ -147,7 +188,7 @@ supervise(server_handler handler, void *ctx, int workers)
 				    "(status %d); starting another\n",
 				    (int)pid, status);
 				sleep(1);	/* no busy loop on a crash */
-				pids[i] = spawn(handler, ctx);
+				pids[i] = spawn(handler, ctx, o);
 			}
 	}
 	for (i = 0; i < workers; i++)
@@ -159,7 +200,7 @@ supervise(server_handler handler, void *ctx, int workers)
 }
 
 int
-server_run(server_handler handler, void *ctx, int workers)
+server_run(server_handler handler, void *ctx, const struct server_opts *o)
 {
 	int	in = STDIN_FILENO, out = STDOUT_FILENO;
 
@@ -174,8 +215,5 @@ server_run(server_handler handler, void *ctx, int workers)
 		fprintf(stderr, "axlog: cannot set up FastCGI\n");
 		return 1;
 	}
-	if (workers <= 1)
-		return serve(handler, ctx);
-	return supervise(handler, ctx, workers > SERVER_MAX_WORKERS ?
-	    SERVER_MAX_WORKERS : workers);
+	return supervise(handler, ctx, o);
 }

@@ -17,13 +17,23 @@
 typedef void (*server_handler)(struct req *, struct resp *, void *ctx);
 
 #define SERVER_MAX_WORKERS	64
+#define SERVER_MAX_THREADS	256
+
+struct server_opts {
+	int	workers;	/* processes on the socket (AXLOG_WORKERS) */
+	int	threads;	/* request threads per process; 1: none */
+	/* Called in each serving process before it accepts (after fork,
+	 * so threads it starts live there); 0 or the process exits. */
+	int	(*process_init)(void *ctx);
+};
 
 /*
- * Serve until killed with workers processes (AXLOG_WORKERS) accepting on
- * the listen socket; as CGI, serve the one request.  Returns 0 after the
- * last request, 1 if FastCGI setup failed.
+ * Serve until killed: workers processes accepting on the listen socket,
+ * each with threads request threads; as CGI, serve the one request (no
+ * process_init).  Returns 0 after the last request, 1 if setup failed.
  */
-int	server_run(server_handler handler, void *ctx, int workers);
+int	server_run(server_handler handler, void *ctx,
+	    const struct server_opts *opts);
 
 /* Dispatch one request through handler (used by the loop and tests). */
 void	server_dispatch(server_handler handler, void *ctx, char *const *envp,

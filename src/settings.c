@@ -18,6 +18,8 @@ extern char **environ;
 #define DEFAULT_MAX_BATCH	1000
 #define DEFAULT_DB_TIMEOUT_MS	5000
 #define DEFAULT_WORKERS		2
+#define DEFAULT_THREADS		16
+#define DEFAULT_GROUP_MAX_EVENTS	10000
 
 enum var_id {
 	VAR_DATABASE_URL,
@@ -28,6 +30,9 @@ enum var_id {
 	VAR_DB_TIMEOUT_MS,
 	VAR_CORS_ORIGINS,
 	VAR_WORKERS,
+	VAR_GROUP_COMMIT,
+	VAR_THREADS,
+	VAR_GROUP_MAX_EVENTS,
 	VAR__COUNT
 };
 
@@ -40,6 +45,9 @@ static const char *const var_names[VAR__COUNT] = {
 	"AXLOG_DB_TIMEOUT_MS",
 	"AXLOG_CORS_ORIGINS",
 	"AXLOG_WORKERS",
+	"AXLOG_GROUP_COMMIT",
+	"AXLOG_THREADS",
+	"AXLOG_GROUP_MAX_EVENTS",
 };
 
 int
@@ -174,6 +182,21 @@ apply(struct settings *s, enum var_id id, const char *value)
 			return -1;
 		s->workers = (int)v;
 		return 0;
+	case VAR_GROUP_COMMIT:
+		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+			return -1;
+		s->group_commit = strcmp(value, "on") == 0;
+		return 0;
+	case VAR_THREADS:
+		if (settings_parse_ulong(value, 1, 256, &v) != 0)
+			return -1;
+		s->threads = (int)v;
+		return 0;
+	case VAR_GROUP_MAX_EVENTS:
+		if (settings_parse_ulong(value, 1, 1000000, &v) != 0)
+			return -1;
+		s->group_max_events = v;
+		return 0;
 	default:
 		return -1;
 	}
@@ -203,6 +226,9 @@ settings_load(struct settings *s, char *const *envp, char *err, size_t errsz)
 	s->max_batch = DEFAULT_MAX_BATCH;
 	s->db_timeout_ms = DEFAULT_DB_TIMEOUT_MS;
 	s->workers = DEFAULT_WORKERS;
+	s->group_commit = 1;
+	s->threads = DEFAULT_THREADS;
+	s->group_max_events = DEFAULT_GROUP_MAX_EVENTS;
 
 	for (i = 0; envp != NULL && envp[i] != NULL; i++) {
 		if (strncmp(envp[i], "AXLOG_", 6) != 0)

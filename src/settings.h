@@ -18,6 +18,9 @@ struct settings {
 	size_t		 max_batch;		/* AXLOG_MAX_BATCH */
 	int		 db_timeout_ms;		/* AXLOG_DB_TIMEOUT_MS */
 	int		 workers;		/* AXLOG_WORKERS */
+	int		 group_commit;		/* AXLOG_GROUP_COMMIT: on 1, off 0 */
+	int		 threads;		/* AXLOG_THREADS (ingest) */
+	size_t		 group_max_events;	/* AXLOG_GROUP_MAX_EVENTS */
 	size_t		 ncors;			/* number of cors_origins */
 	const char	*cors_origins[SETTINGS_MAX_ORIGINS];
 	char		*cors_buf;		/* owns the origin strings */
