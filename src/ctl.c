@@ -108,7 +108,7 @@ ctl_migrate(struct db *db)
 {
 	struct migration	m;
 	size_t			i;
-	int			current, rc = 1;
+	int			current = 0, rc = 1;
 
 	if (db_exec(db, "SELECT pg_advisory_lock(x'" MIGRATE_LOCK
 	    "'::bigint)", 0, NULL, NULL, 0) != DB_OK)

@@ -502,7 +502,7 @@ _it_env() {
 	local how=$1 v
 	shift
 	local -a envs=("PATH=$PATH" "TZ=UTC" "LC_ALL=C")
-	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TSAN_OPTIONS; do
 		[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 	done
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
@@ -635,7 +635,7 @@ it_logs_clean() {
 	local f bad=0
 	for f in "$IT_TMP"/logs/*.log; do
 		[ -f "$f" ] || continue
-		if grep -Eq 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$f"; then
+		if grep -Eq 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|WARNING: ThreadSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior|Thread)Sanitizer' "$f"; then
 			it_diag "${f##*/}:"
 			it_diag "$(head -n 40 "$f")"
 			bad=1
