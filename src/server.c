@@ -1,6 +1,8 @@
 /*
  * server.c: FastCGI/CGI accept loop over libfcgi's fcgiapp interface.
  */
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -89,9 +91,10 @@ struct serving {
 static void *
 serve_thread(void *arg)
 {
-	struct serving	*sv = arg;
-	FCGX_Request	 fr;
-	int		 rc;
+	struct serving		*sv = arg;
+	const struct timeval	 recv_timeout = { SERVER_RECV_TIMEOUT_S, 0 };
+	FCGX_Request		 fr;
+	int			 rc;
 
 	if (FCGX_InitRequest(&fr, 0, 0) != 0) {
 		fprintf(stderr, "axlog: cannot set up FastCGI\n");
@@ -103,6 +106,10 @@ serve_thread(void *arg)
 		pthread_mutex_unlock(&sv->accept_lock);
 		if (rc < 0)
 			break;
+		/* libfcgi reads a body with no deadline of its own: a peer
+		 * that goes quiet mid-request must not hold this thread. */
+		(void)setsockopt(fr.ipcFd, SOL_SOCKET, SO_RCVTIMEO, &recv_timeout,
+		    sizeof(recv_timeout));
 		server_dispatch(sv->handler, sv->ctx, fr.envp, fcgx_read,
 		    fr.in, fcgx_write, fr.out);
 		FCGX_Finish_r(&fr);
@@ -178,17 +185,24 @@ supervise(server_handler handler, void *ctx, const struct server_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	for (i = 0; i < workers; i++)
-		pids[i] = spawn(handler, ctx, o);
+		pids[i] = 0;
 	while (!stopping) {
-		if ((pid = wait(&status)) < 0)
-			continue;	/* EINTR: a signal came */
+		/* Fill every empty slot; a failed fork is tried again. */
+		for (i = 0; i < workers && !stopping; i++)
+			if (pids[i] <= 0 && (pids[i] = spawn(handler, ctx, o)) < 0)
+				sleep(1);
+		if ((pid = wait(&status)) < 0) {
+			if (errno == ECHILD)
+				sleep(1);	/* no child: the forks failed */
+			continue;		/* or EINTR: a signal came */
+		}
 		for (i = 0; i < workers; i++)
 			if (pids[i] == pid && !stopping) {
 				fprintf(stderr, "axlog: worker %d ended "
 				    "(status %d); starting another\n",
 				    (int)pid, status);
 				sleep(1);	/* no busy loop on a crash */
-				pids[i] = spawn(handler, ctx, o);
+				pids[i] = 0;
 			}
 	}
 	for (i = 0; i < workers; i++)

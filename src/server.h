@@ -18,6 +18,7 @@ typedef void (*server_handler)(struct req *, struct resp *, void *ctx);
 
 #define SERVER_MAX_WORKERS	64
 #define SERVER_MAX_THREADS	256
+#define SERVER_RECV_TIMEOUT_S	30	/* a FastCGI peer's silence, at most */
 
 struct server_opts {
 	int	workers;	/* processes on the socket (AXLOG_WORKERS) */
