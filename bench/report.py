@@ -227,11 +227,6 @@ def perf_report(data, *args):
     return rows
 
 
-# The processes of the stack, as perf names them (comm, 15 characters).
-STACK = ("axlog-ingest", "axlog-stats", "axlog-health", "empty-fcgi",
-         "postgres", "nginx", "wrk", "node")
-
-
 def cmd_perf(a):
     """Where the CPU went during one run, from a profile of the stack's
     own processes: CPU milliseconds per request of each process (samples
