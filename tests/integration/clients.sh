@@ -329,9 +329,14 @@ EOF
 	wait_stored demo it-phase3 1000 20
 	wait_stored control it-phase3 1000 10
 	phase_check phase3
+	# Whether an answer is lost depends on where the batch was when the
+	# database froze (sent, or still queued for the committer), so the
+	# duplicates are reported, not required; what is required is that
+	# nothing is lost.
 	read -r rows distinct < <(stored control it-phase3)
-	[ "$distinct" = 1000 ] && [ "$rows" -gt 1000 ]
-	it_ok $? "syslog-ng, phase3: without ids the batch resent after its lost answer is stored twice ($rows rows, $distinct distinct)"
+	[ "$distinct" = 1000 ] && [ "$rows" -ge 1000 ]
+	it_ok $? "syslog-ng, phase3: without ids nothing is lost ($distinct distinct of 1000)"
+	it_diag "without ids: $rows rows for 1000 lines ($((rows - 1000)) stored twice after a lost answer)"
 
 	# 4. A line the server refuses (its message, escaped, is over 8 KiB):
 	# its batch is dropped (response-action 400 => drop), and the lines
