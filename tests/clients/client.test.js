@@ -113,7 +113,10 @@ test('a full buffer drops the oldest events and counts them; record() never bloc
 	for (let i = 0; i < 20000; i++)
 		ids.push(client.record({ event_type: type, message: String(i) }));
 	const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-	assert.ok(ms < 1000, `20,000 record() calls took ${ms.toFixed(0)} ms`);
+	// record() only queues: 20,000 calls that waited on the network even
+	// once each would take minutes.  The bound is loose because the test
+	// machine may be busy.
+	assert.ok(ms < 10000, `20,000 record() calls took ${ms.toFixed(0)} ms`);
 	assert.ok(ids.every((id) => UUID.test(id)), 'record() returned an id every time');
 	await client.flush();
 	const s = client.stats();

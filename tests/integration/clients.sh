@@ -31,10 +31,10 @@ elif ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ?
 fi
 
 # Node tests (retry 8, client 6, outage 1 + 1, winston 2), syslog-ng
-# tests (SNG_TESTS), the budget (1).
+# tests (SNG_TESTS).
 NODE_TESTS=18
 SNG_TESTS=17
-it_plan $((NODE_TESTS + SNG_TESTS + 1))
+it_plan $((NODE_TESTS + SNG_TESTS))
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -364,5 +364,6 @@ EOF
 fi
 
 ELAPSED=$((SECONDS - T0))
+# Printed, not asserted: a loaded machine is slower, not wrong (soak.sh
+# does the same).
 it_diag "elapsed $ELAPSED s (budget $BUDGET s)"
-it_lt "$ELAPSED" "$BUDGET" "the whole script ran within $BUDGET s ($ELAPSED s)"

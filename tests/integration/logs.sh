@@ -589,8 +589,10 @@ def cmd_writer(stop, out):
                            {"Content-Type": "application/json"})
         if st == 200:
             n += len(evs)
-        with open(out, "w") as f:
+        # Renamed into place: the reader never sees a file half written.
+        with open(out + ".tmp", "w") as f:
             f.write(str(n))
+        os.replace(out + ".tmp", out)
         time.sleep(0.004)
 
 
