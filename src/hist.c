@@ -2,6 +2,8 @@
  * hist.c: log-scale histogram arithmetic.
  */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "hist.h"
 
@@ -61,4 +63,64 @@ hist_percentile(const struct hist *h, unsigned pct)
 			return hist_value(i);
 	}
 	return hist_value(HIST_BUCKETS - 1);
+}
+
+/* A decimal count; NULL when there is none or it overflows. */
+static const char *
+parse_count(const char *s, uint64_t *out)
+{
+	uint64_t	v = 0;
+	const char	*p;
+
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return NULL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return p == s ? NULL : p;
+}
+
+/* "[lo:hi]=" if present: the subscripts (else 1 and -1, unknown). */
+static const char *
+parse_bounds(const char *s, long *lo, long *hi)
+{
+	char	*end;
+
+	*lo = 1;
+	*hi = -1;
+	if (*s != '[')
+		return s;
+	*lo = strtol(s + 1, &end, 10);
+	if (*end != ':')
+		return NULL;
+	*hi = strtol(end + 1, &end, 10);
+	if (end[0] != ']' || end[1] != '=')
+		return NULL;
+	return end + 2;
+}
+
+int
+hist_add_text(struct hist *h, const char *s)
+{
+	long		lo, hi, b;
+	uint64_t	c;
+
+	if ((s = parse_bounds(s, &lo, &hi)) == NULL || *s++ != '{')
+		return -1;
+	if (*s == '}')
+		return s[1] == '\0' ? 0 : -1;
+	for (b = lo;; b++) {
+		if (strncmp(s, "NULL", 4) == 0)
+			s += 4;
+		else if (b < 0 || b >= HIST_BUCKETS ||
+		    (s = parse_count(s, &c)) == NULL)
+			return -1;
+		else
+			hist_add(h, b, c);
+		if (*s == '}')
+			return s[1] == '\0' && (hi < 0 || hi == b) ? 0 : -1;
+		if (*s++ != ',')
+			return -1;
+	}
 }

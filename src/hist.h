@@ -25,6 +25,13 @@ double	hist_value(int bucket);
 void	hist_add(struct hist *h, long b, uint64_t count);
 void	hist_merge(struct hist *into, const struct hist *from);
 /*
+ * Add a rollup's histogram in PostgreSQL's text form of an int8[]
+ * indexed by bucket, NULL for an empty bucket (sql/004_hist_indexed.sql):
+ * "{3,NULL,1}" from bucket 1, or "[0:2]={3,NULL,1}".  -1 when the text
+ * is not such an array; counts before the fault are added all the same.
+ */
+int	hist_add_text(struct hist *h, const char *text);
+/*
  * Nearest-rank percentile pct (1..100), as percentile_disc(pct/100):
  * the value of the bucket holding the ceil(pct/100 * n)-th smallest
  * duration.  -1 when empty.

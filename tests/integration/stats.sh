@@ -19,7 +19,7 @@
 
 it_init
 it_require nginx lighttpd
-it_plan 115
+it_plan 117
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -1375,6 +1375,36 @@ else
 	it_skip "ICU collation: events ingested" "no ICU database default (PostgreSQL 15 with ICU needed)"
 	it_skip "ICU collation: /stats equals SQL" "no ICU database default (PostgreSQL 15 with ICU needed)"
 fi
+
+# ---------------------------------------------------------------------------
+# 7b. Histograms as stored (2 tests): the rollups' buckets, built and
+# merged request by request, equal the buckets of the raw rows; and the
+# conversion migration 4 applied to the old sparse form gives them back.
+# ---------------------------------------------------------------------------
+
+HIST_BUCKETS_SQL="
+WITH r AS (SELECT app_id, t, k AS b, sum(hist[k]) AS c
+    FROM axlog.rollup_hour, generate_subscripts(hist, 1) AS k
+    WHERE hist[k] IS NOT NULL GROUP BY 1, 2, 3),
+ l AS (SELECT app_id, date_trunc('hour', created_at, 'UTC') AS t,
+    axlog.hist_bucket(duration_ms) AS b, count(*) AS c
+    FROM axlog.logs WHERE duration_ms IS NOT NULL GROUP BY 1, 2, 3)
+SELECT count(*) FILTER (WHERE r.c IS DISTINCT FROM l.c), count(*)
+FROM r FULL JOIN l USING (app_id, t, b)"
+read -r bad total < <(it_psql axlog -F ' ' -c "$HIST_BUCKETS_SQL")
+[ "$bad" = 0 ] && [ "${total:-0}" -gt 100 ]
+it_ok $? "rollup histograms: every (app, hour, bucket) count equals the raw rows' ($total buckets, $bad differ)"
+
+HIST_CONVERT=$(sed -n '/^CREATE FUNCTION pg_temp.hist_from_sparse/,/^\$\$;/p' \
+    "$top_srcdir/sql/004_hist_indexed.sql")
+read -r bad total < <(it_psql axlog -F ' ' -c "$HIST_CONVERT" -c "
+SELECT count(*) FILTER (WHERE hist IS DISTINCT FROM pg_temp.hist_from_sparse(
+    (SELECT array_agg((k::int8 << 32) | hist[k] ORDER BY k)
+     FROM generate_subscripts(hist, 1) AS k WHERE hist[k] IS NOT NULL))),
+    count(*)
+FROM axlog.rollup_day WHERE hist IS NOT NULL")
+[ "$bad" = 0 ] && [ "${total:-0}" -gt 0 ]
+it_ok $? "migration 4 turns the old sparse histograms into the indexed ones ($total rows, $bad differ)"
 
 # ---------------------------------------------------------------------------
 # 8. Sanitizers (in a --enable-sanitizers build) found nothing (1 test)

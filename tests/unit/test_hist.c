@@ -299,3 +299,65 @@ Test(hist, merged_percentile_equals_percentile_of_all_samples)
 		cr_assert_eq(hist_percentile(&a, p), hist_percentile(&all, p),
 		    "p%u", p);
 }
+
+/* The rollups' text form (sql/004_hist_indexed.sql). */
+Test(hist_text, from_bucket_one_without_bounds)
+{
+	struct hist	h;
+
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(hist_add_text(&h, "{3,NULL,1}"), 0);
+	cr_assert_eq(h.count[1], 3);
+	cr_assert_eq(h.count[2], 0);
+	cr_assert_eq(h.count[3], 1);
+	cr_assert_eq(h.n, 4);
+}
+
+Test(hist_text, with_bounds_and_bucket_zero)
+{
+	struct hist	h;
+
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(hist_add_text(&h, "[0:2]={5,NULL,7}"), 0);
+	cr_assert_eq(hist_add_text(&h, "[330:330]={2}"), 0);
+	cr_assert_eq(hist_add_text(&h, "[2:2]={1}"), 0);
+	cr_assert_eq(h.count[0], 5);
+	cr_assert_eq(h.count[2], 8);
+	cr_assert_eq(h.count[330], 2);
+	cr_assert_eq(h.n, 15);
+}
+
+Test(hist_text, empty_array_adds_nothing)
+{
+	struct hist	h;
+
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(hist_add_text(&h, "{}"), 0);
+	cr_assert_eq(h.n, 0);
+}
+
+Test(hist_text, malformed_is_refused)
+{
+	static const char *const bad[] = {
+		"", "{", "{1", "{1,}", "{,1}", "{a}", "{-1}", "{1} ", "[1:2]={1}",
+		"[0:1]={1,2,3}", "[331:331]={1}", "[-1:-1]={1}", "[0:0]{1}",
+		"[0;0]={1}", "{18446744073709551616}", "{1 ,2}", "NULL",
+	};
+	struct hist	h;
+	size_t		i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&h, 0, sizeof(h));
+		cr_expect_eq(hist_add_text(&h, bad[i]), -1, "accepted \"%s\"",
+		    bad[i]);
+	}
+}
+
+Test(hist_text, largest_count)
+{
+	struct hist	h;
+
+	memset(&h, 0, sizeof(h));
+	cr_assert_eq(hist_add_text(&h, "{18446744073709551615}"), 0);
+	cr_assert_eq(h.count[1], UINT64_MAX);
+}
