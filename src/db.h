@@ -76,22 +76,6 @@ enum db_err	 db_script(struct db *, const char *sql);
 typedef enum db_err (*db_txn_fn)(struct db *, void *arg);
 enum db_err	 db_txn(struct db *, db_txn_fn body, void *arg);
 
-/* One prepared statement of a pipeline. */
-struct db_call {
-	const char		*name;
-	int			 nparams;
-	const char *const	*values;
-};
-
-/*
- * Run n prepared statements in one transaction and one round trip:
- * BEGIN, the calls and COMMIT sent as a pipeline.  DB_OK when COMMIT
- * succeeded, with results[i] (caller clears) for each call.  Otherwise
- * every results[i] is NULL and nothing was committed, or, when the
- * connection broke (db_broken), the outcome is unknown.  Never resent.
- */
-enum db_err	 db_pipeline(struct db *, size_t n, const struct db_call *calls,
-		    PGresult **results);
 /* Did the last call lose its connection? */
 int		 db_broken(const struct db *);
 

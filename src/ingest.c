@@ -18,14 +18,22 @@
 	"AND (expires_at IS NULL OR expires_at > now())"
 
 /*
- * $1 key hash, $2 events as a JSON array, $3 the app the events name (or
- * NULL).  Returns the key's app (NULL: no such key), the 1-based index of
- * the first event older than the retention (NULL: none), and how many
- * rows were inserted; nothing is inserted unless the first two pass.
- * The rows actually inserted (not duplicates) are added to their hour
- * and day rollups in the same statement, keys in sorted order so
- * concurrent requests lock rollup rows in one order.  A new event type
- * beyond the per-app-and-hour limit is counted as "(other)".
+ * One statement stores a whole group of requests ("jobs"): $1 their key
+ * hashes (hex, text[]), $2 their events as a JSON array of JSON arrays,
+ * $3 the app each job's events name (text[], NULL when they name none).
+ * It returns one row per job, in order: the key's app (NULL: no such
+ * key), the 1-based index of the job's first event older than the
+ * retention (NULL: none), and how many of its rows were inserted.  A
+ * job is stored only when all three pass, so each stays all-or-nothing.
+ *
+ * The events become one multi-row INSERT.  Ids are made before the
+ * INSERT (v is read twice, so PostgreSQL computes it once) to tell which
+ * job each inserted row came from; a row two jobs both carry is
+ * inserted by the first, in (job, event) order.  The rows actually
+ * inserted (never duplicates) are added to their hour and day rollups
+ * in the same statement, keys in sorted order so concurrent statements
+ * lock rollup rows in one order.  A new event type beyond the
+ * per-app-and-hour limit is counted as "(other)".
  */
 #define ROLLUP_UPSERT(table, rows) \
 	" INSERT INTO axlog." table " AS r (app_id, t, event_type, events," \
@@ -39,28 +47,45 @@
 	"  last_at = greatest(r.last_at, excluded.last_at)," \
 	"  hist = axlog.hist_merge(r.hist, excluded.hist)"
 
-static const char store_sql[] =
-    "WITH k AS (" KEY_SQL "),"
-    " x AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS ("
-    "  id uuid, created_at timestamptz, event_type text,"
+static const char group_sql[] =
+    "WITH q AS (SELECT q.j, q.claimed, k.app_id"
+    "  FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS q(hash,"
+    "  claimed, j) LEFT JOIN axlog.api_keys k"
+    "  ON k.token_sha256 = decode(q.hash, 'hex') AND k.scope = 'ingest'"
+    "  AND k.revoked_at IS NULL"
+    "  AND (k.expires_at IS NULL OR k.expires_at > now())),"
+    " x AS (SELECT e.j, x.* FROM jsonb_array_elements($2::jsonb)"
+    "  WITH ORDINALITY AS e(evs, j), ROWS FROM (jsonb_to_recordset(e.evs)"
+    "  AS (id uuid, created_at timestamptz, event_type text,"
     "  event_subtype text, user_id uuid, fingerprint text, ip_address inet,"
     "  success boolean, duration_ms double precision, message text,"
     "  metadata jsonb)) WITH ORDINALITY AS x(id, created_at, event_type,"
     "  event_subtype, user_id, fingerprint, ip_address, success,"
     "  duration_ms, message, metadata, n)),"
-    " old AS (SELECT min(x.n) AS n FROM x, axlog.settings s"
-    "  WHERE x.created_at < now() - make_interval(days => s.retention_days)),"
-    " ok AS (SELECT k.app_id FROM k, old"
-    "  WHERE old.n IS NULL AND k.app_id = coalesce($3, k.app_id)),"
+    " old AS (SELECT x.j, min(x.n) AS n FROM x, axlog.settings s"
+    "  WHERE x.created_at < now() - make_interval(days => s.retention_days)"
+    "  GROUP BY x.j),"
+    " ok AS (SELECT q.j, q.app_id FROM q WHERE q.app_id IS NOT NULL"
+    "  AND q.app_id = coalesce(q.claimed, q.app_id)"
+    "  AND NOT EXISTS (SELECT 1 FROM old WHERE old.j = q.j)),"
+    " v AS (SELECT x.j, x.n, ok.app_id, coalesce(x.id, gen_random_uuid())"
+    "  AS id, coalesce(x.created_at, now()) AS created_at, x.event_type,"
+    "  x.event_subtype, x.user_id, x.fingerprint, x.ip_address,"
+    "  coalesce(x.success, true) AS success, x.duration_ms, x.message,"
+    "  x.metadata FROM ok JOIN x ON x.j = ok.j),"
     " ins AS (INSERT INTO axlog.logs (id, app_id, created_at, event_type,"
     "  event_subtype, user_id, fingerprint, ip_address, success,"
     "  duration_ms, message, metadata)"
-    "  SELECT coalesce(x.id, gen_random_uuid()), ok.app_id,"
-    "  coalesce(x.created_at, now()), x.event_type, x.event_subtype,"
-    "  x.user_id, x.fingerprint, x.ip_address, coalesce(x.success, true),"
-    "  x.duration_ms, x.message, x.metadata FROM ok, x ORDER BY x.n"
+    "  SELECT id, app_id, created_at, event_type, event_subtype, user_id,"
+    "  fingerprint, ip_address, success, duration_ms, message, metadata"
+    "  FROM v ORDER BY j, n"
     "  ON CONFLICT (app_id, id, created_at) DO NOTHING"
-    "  RETURNING app_id, created_at, event_type, success, duration_ms),"
+    "  RETURNING app_id, id, created_at, event_type, success, duration_ms),"
+    " c AS (SELECT j, count(*) AS inserted FROM (SELECT DISTINCT ON"
+    "  (ins.app_id, ins.id, ins.created_at) v.j FROM ins JOIN v"
+    "  ON v.app_id = ins.app_id AND v.id = ins.id"
+    "  AND v.created_at = ins.created_at"
+    "  ORDER BY ins.app_id, ins.id, ins.created_at, v.j, v.n) f GROUP BY j),"
     " g AS (SELECT ins.*, date_trunc('hour', created_at, 'UTC') AS t,"
     "  date_trunc('day', created_at, 'UTC') AS d FROM ins),"
     " ty AS (SELECT DISTINCT app_id, t, event_type FROM g),"
@@ -77,12 +102,12 @@ static const char store_sql[] =
     " ud AS (" ROLLUP_UPSERT("rollup_day",
     "(SELECT app_id, d AS t, rtype, success, created_at, duration_ms FROM gh) gd")
     ")"
-    " SELECT (SELECT app_id FROM k), (SELECT n FROM old),"
-    " (SELECT count(*) FROM ins)";
+    " SELECT q.app_id, old.n, coalesce(c.inserted, 0) FROM q"
+    " LEFT JOIN old ON old.j = q.j LEFT JOIN c ON c.j = q.j ORDER BY q.j";
 
 static const struct db_stmt stmts[] = {
 	{ "ingest_key", KEY_SQL, 1 },
-	{ "ingest_store", store_sql, 3 },
+	{ "ingest_group", group_sql, 3 },
 };
 
 struct db *
@@ -199,7 +224,6 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		job->pending = e;
 		snprintf(job->pending_msg, sizeof(job->pending_msg), "%s",
 		    msg ? msg : "");
-		job->params[0] = job->cred.hash_hex;
 		return e;
 	}
 	/* Serialised here, in the request's own thread, so the committer
@@ -208,9 +232,6 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 	    job->batch.rows, JSON_C_TO_STRING_PLAIN));
 	if (job->rows_text == NULL)
 		return refuse(p, AX_ERR_UNAVAILABLE, NULL);
-	job->params[0] = job->cred.hash_hex;
-	job->params[1] = job->rows_text;
-	job->params[2] = job->batch.app_id[0] ? job->batch.app_id : NULL;
 	return AX_OK;
 }
 
@@ -223,14 +244,13 @@ is_missing_partition(const struct ingest_job *job)
 }
 
 static void
-older_than_retention(struct resp *p, const PGresult *r)
+older_than_retention(struct resp *p, long index)
 {
 	struct json_object	*d, *details;
 
 	details = json_object_new_array();
 	d = json_object_new_object();
-	json_object_object_add(d, "index", json_object_new_int64(
-	    strtol(PQgetvalue(r, 0, 1), NULL, 10) - 1));
+	json_object_object_add(d, "index", json_object_new_int64(index - 1));
 	json_object_object_add(d, "field", json_object_new_string("created_at"));
 	json_object_object_add(d, "problem",
 	    json_object_new_string("older_than_retention"));
@@ -243,24 +263,23 @@ older_than_retention(struct resp *p, const PGresult *r)
 static void
 answer_stored(struct resp *p, struct ingest_job *job)
 {
-	const PGresult		*r = job->res;
 	struct json_object	*o;
 
-	if (PQgetisnull(r, 0, 0)) {
+	if (!job->key_found) {
 		unauthorized(p, "unknown or revoked ingest key");
 		return;
 	}
-	if (!PQgetisnull(r, 0, 1)) {
-		older_than_retention(p, r);
+	if (job->old_index > 0) {
+		older_than_retention(p, job->old_index);
 		return;
 	}
 	if (job->batch.app_id[0] != '\0' &&
-	    strcmp(job->batch.app_id, PQgetvalue(r, 0, 0)) != 0) {
+	    strcmp(job->batch.app_id, job->key_app) != 0) {
 		(void)resp_error(p, AX_ERR_FORBIDDEN, "events name another app "
 		    "than the key's", NULL);
 		return;
 	}
-	job->accepted = strtol(PQgetvalue(r, 0, 2), NULL, 10);
+	job->accepted = job->inserted;
 	job->duplicates = (long)job->batch.n - job->accepted;
 	o = json_object_new_object();
 	json_object_object_add(o, "accepted",
@@ -273,70 +292,156 @@ answer_stored(struct resp *p, struct ingest_job *job)
 
 /* Keep what the database said with the job (the db is shared). */
 static void
-set_outcome(struct db *db, struct ingest_job *job, enum db_err e,
-    PGresult *r)
+set_error(struct db *db, struct ingest_job *job, enum db_err e)
 {
 	job->err = e;
-	job->res = r;
 	snprintf(job->errmsg, sizeof(job->errmsg), "%s", db_errmsg(db));
 	snprintf(job->sqlstate, sizeof(job->sqlstate), "%s", db_sqlstate(db));
+}
+
+/* One row of the group statement: the key's app, old index, inserted. */
+static void
+set_row(struct ingest_job *job, const PGresult *r, int i)
+{
+	job->err = DB_OK;
+	job->key_found = !PQgetisnull(r, i, 0);
+	snprintf(job->key_app, sizeof(job->key_app), "%s",
+	    PQgetvalue(r, i, 0));
+	job->old_index = PQgetisnull(r, i, 1) ? 0 :
+	    strtol(PQgetvalue(r, i, 1), NULL, 10);
+	job->inserted = strtol(PQgetvalue(r, i, 2), NULL, 10);
+}
+
+/* Append s to the growing string *b (length *len); -1 out of memory. */
+static int
+append(char **b, size_t *len, size_t *cap, const char *s)
+{
+	size_t	n = strlen(s);
+	char	*nb;
+
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		if ((nb = realloc(*b, *cap)) == NULL)
+			return -1;
+		*b = nb;
+	}
+	memcpy(*b + *len, s, n + 1);
+	*len += n;
+	return 0;
+}
+
+/*
+ * The group statement's three parameters.  App ids are quoted so that an
+ * app named "null" stays a name; their characters (schema.c) need no
+ * escaping, nor do hex digits.
+ */
+struct group_params {
+	char	*v[3];
+	size_t	 len[3], cap[3];
+};
+
+static int
+group_params(struct group_params *g, struct ingest_job **jobs, size_t n)
+{
+	size_t	i;
+	int	rc = 0;
+
+	memset(g, 0, sizeof(*g));
+	rc |= append(&g->v[0], &g->len[0], &g->cap[0], "{");
+	rc |= append(&g->v[1], &g->len[1], &g->cap[1], "[");
+	rc |= append(&g->v[2], &g->len[2], &g->cap[2], "{");
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *sep = i ? "," : "";
+		const char *app = jobs[i]->batch.app_id;
+
+		rc |= append(&g->v[0], &g->len[0], &g->cap[0], sep);
+		/* past the "\\x" bytea prefix */
+		rc |= append(&g->v[0], &g->len[0], &g->cap[0],
+		    jobs[i]->cred.hash_hex + 2);
+		rc |= append(&g->v[1], &g->len[1], &g->cap[1], sep);
+		rc |= append(&g->v[1], &g->len[1], &g->cap[1],
+		    jobs[i]->key_only ? "[]" : jobs[i]->rows_text);
+		rc |= append(&g->v[2], &g->len[2], &g->cap[2], sep);
+		if (jobs[i]->key_only || app[0] == '\0')
+			rc |= append(&g->v[2], &g->len[2], &g->cap[2], "NULL");
+		else {
+			rc |= append(&g->v[2], &g->len[2], &g->cap[2], "\"");
+			rc |= append(&g->v[2], &g->len[2], &g->cap[2], app);
+			rc |= append(&g->v[2], &g->len[2], &g->cap[2], "\"");
+		}
+	}
+	rc |= append(&g->v[0], &g->len[0], &g->cap[0], "}");
+	rc |= append(&g->v[1], &g->len[1], &g->cap[1], "]");
+	rc |= append(&g->v[2], &g->len[2], &g->cap[2], "}");
+	return rc;
+}
+
+/* The group statement for jobs[0..n): DB_OK with every job's row. */
+static enum db_err
+store_group(struct db *db, struct ingest_job **jobs, size_t n)
+{
+	struct group_params	 g;
+	PGresult		*r = NULL;
+	enum db_err		 e = DB_UNAVAILABLE;
+	size_t			 i;
+
+	if (group_params(&g, jobs, n) == 0) {
+		/* A write: once sent, never resent. */
+		e = db_query(db, "ingest_group", 3, (const char *const *)g.v,
+		    &r, 0);
+		if (e == DB_OK && (size_t)PQntuples(r) != n)
+			e = DB_FAILED;	/* cannot happen: one row a job */
+	}
+	for (i = 0; i < n; i++) {
+		if (e == DB_OK)
+			set_row(jobs[i], r, (int)i);
+		else
+			set_error(db, jobs[i], e);
+	}
+	PQclear(r);
+	for (i = 0; i < 3; i++)
+		free(g.v[i]);
+	return e;
 }
 
 void
 ingest_run_one(struct db *db, struct ingest_job *job)
 {
+	const char	*key[1] = { job->cred.hash_hex };
 	PGresult	*r;
 	enum db_err	 e;
 
-	/* The key lookup is a read, safe to resend; the store is an
-	 * autocommit statement: once sent, never resent. */
-	if (job->key_only)
-		e = db_query(db, "ingest_key", 1, job->params, &r, DB_RETRY);
-	else
-		e = db_query(db, "ingest_store", 3, job->params, &r, 0);
-	set_outcome(db, job, e, r);
+	if (!job->key_only) {
+		(void)store_group(db, &job, 1);
+		return;
+	}
+	/* The key lookup is a read, safe to resend. */
+	e = db_query(db, "ingest_key", 1, key, &r, DB_RETRY);
+	set_error(db, job, e);
+	if (e == DB_OK) {
+		job->key_found = PQntuples(r) == 1;
+		PQclear(r);
+	}
 }
 
 void
 ingest_run_group(struct db *db, struct ingest_job **jobs, size_t n,
     int timeout_ms)
 {
-	struct db_call	*calls;
-	PGresult	**res;
-	enum db_err	 e;
-	size_t		 i;
+	size_t	i;
 
 	if (n == 1) {
 		ingest_run_one(db, jobs[0]);
 		return;
 	}
-	calls = calloc(n, sizeof(*calls));
-	res = calloc(n, sizeof(*res));
-	if (calls == NULL || res == NULL) {
-		for (i = 0; i < n; i++)
-			jobs[i]->err = DB_UNAVAILABLE;
-		goto out;
-	}
+	if (store_group(db, jobs, n) == DB_OK || db_broken(db))
+		return;
+	/* One job's data, a deadlock...: each on its own, each with a
+	 * deadline of its own. */
 	for (i = 0; i < n; i++) {
-		calls[i].name = jobs[i]->key_only ? "ingest_key" : "ingest_store";
-		calls[i].nparams = jobs[i]->key_only ? 1 : 3;
-		calls[i].values = jobs[i]->params;
+		db_set_timeout(db, timeout_ms);
+		ingest_run_one(db, jobs[i]);
 	}
-	e = db_pipeline(db, n, calls, res);
-	for (i = 0; i < n; i++) {
-		if (e == DB_OK)
-			set_outcome(db, jobs[i], DB_OK, res[i]);
-		else if (db_broken(db))
-			set_outcome(db, jobs[i], DB_UNAVAILABLE, NULL);
-		else {	/* one job's data, a deadlock...: each on its own,
-			 * each with a deadline of its own */
-			db_set_timeout(db, timeout_ms);
-			ingest_run_one(db, jobs[i]);
-		}
-	}
-out:
-	free(calls);
-	free(res);
 }
 
 /* The database failed us: one log line when it is a bug, and a 503. */
@@ -364,7 +469,7 @@ ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
 		if (job->err == DB_REJECTED)
 			job->err = DB_FAILED;	/* ours: log it */
 		unavailable(p, job);
-	} else if (job->key_only && PQntuples(job->res) != 1)
+	} else if (job->key_only && !job->key_found)
 		unauthorized(p, "unknown or revoked ingest key");
 	else if (job->key_only)
 		(void)resp_error(p, job->pending, job->pending_msg[0] ?
@@ -377,11 +482,9 @@ ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
 void
 ingest_job_free(struct ingest_job *job)
 {
-	PQclear(job->res);
 	free(job->rows_text);
 	event_batch_free(&job->batch);
 	explicit_bzero(&job->cred, sizeof(job->cred));
-	job->res = NULL;
 	job->rows_text = NULL;
 }
 

@@ -25,14 +25,16 @@ struct ingest_job {
 	int			key_only;
 	enum ax_err		pending;
 	char			pending_msg[200];
-	/* The statement's parameters (rows_text owned). */
+	/* The events as a JSON array (owned; NULL for key_only). */
 	char			*rows_text;
-	const char		*params[3];
-	/* What the database said: res on DB_OK (store: one row; key: 0/1). */
-	PGresult		*res;
+	/* What the database said (on DB_OK). */
 	enum db_err		 err;
 	char			 errmsg[200];
 	char			 sqlstate[6];
+	int			 key_found;
+	char			 key_app[65];
+	long			 old_index;	/* 1-based; 0: none */
+	long			 inserted;
 	/* Outcome for the response. */
 	long			accepted;
 	long			duplicates;
@@ -60,8 +62,8 @@ enum ax_err	ingest_read(struct ingest *in, struct req *r, struct resp *p,
 void		ingest_run_one(struct db *db, struct ingest_job *job);
 
 /*
- * Run n jobs in one transaction (one pipeline); when the group fails for
- * something one job carries, each runs alone so none fails its
+ * Run n jobs in one statement (one transaction); when the group fails
+ * for something one job carries, each runs alone so none fails its
  * neighbours.  A lost connection fails them all (unavailable).
  */
 void		ingest_run_group(struct db *db, struct ingest_job **jobs,
