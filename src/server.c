@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +81,33 @@ server_dispatch(server_handler handler, void *ctx, char *const *envp,
 	resp_free(&p);
 }
 
+/*
+ * glibc keeps what a large request freed (a 1000-event body becomes a
+ * few MB of json-c objects), one arena per thread, each at its high-water
+ * mark.  Two arenas bound that across 16 threads, and a trim once more
+ * than TRIM_FREE_BYTES lie free hands the pages back to the kernel: a
+ * process that served one large request does not keep its memory for
+ * the rest of its life.
+ */
+#define TRIM_FREE_BYTES	(256 * 1024)
+
+static void
+memory_init(void)
+{
+#ifdef M_ARENA_MAX
+	(void)mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
+static void
+memory_release(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	if (mallinfo2().fordblks > TRIM_FREE_BYTES)
+		(void)malloc_trim(0);
+#endif
+}
+
 /* What every request thread of a process shares. */
 struct serving {
 	server_handler	 handler;
@@ -113,6 +141,7 @@ serve_thread(void *arg)
 		server_dispatch(sv->handler, sv->ctx, fr.envp, fcgx_read,
 		    fr.in, fcgx_write, fr.out);
 		FCGX_Finish_r(&fr);
+		memory_release();
 	}
 	FCGX_Free(&fr, 1);
 	return NULL;
@@ -128,6 +157,7 @@ serve(server_handler handler, void *ctx, const struct server_opts *o)
 
 	if (n > SERVER_MAX_THREADS)
 		n = SERVER_MAX_THREADS;
+	memory_init();
 	if (o->process_init != NULL && o->process_init(ctx) != 0)
 		return 1;
 	for (i = 1; i < n; i++)
