@@ -171,7 +171,8 @@ app.post('/ingest', async (request, reply) => {
   }
   let r;
   try {
-    r = await pool.query({ name: 'ingest_store', text: sql, values: [hash, JSON.stringify(events), named], rowMode: 'array' });
+    // The statement stores a group of requests: here always a group of one.
+    r = await pool.query({ name: 'ingest_store', text: sql, values: [[hash.slice(2)], JSON.stringify([events]), [named]], rowMode: 'array' });
   } catch (err) {
     if (err.code && /^2[23]/.test(err.code)) return fail(reply, 400, 'rejected', `the database refused the events: ${err.message}`);
     reply.header('Retry-After', '5');
