@@ -840,9 +840,10 @@ it_fill_template() {
 	    "$1" >"$2"
 }
 
-# it_nginx_start: nginx/dev.conf.in on IT_NGINX_PORT; IT_NGINX_URL.
+# it_nginx_start [TEMPLATE]: nginx/dev.conf.in (or TEMPLATE, with the
+# same placeholders) on IT_NGINX_PORT; IT_NGINX_URL.
 it_nginx_start() {
-	local nginx user prefix
+	local template=${1:-$top_srcdir/nginx/dev.conf.in} nginx user prefix
 	nginx=$(command -v nginx || echo /usr/sbin/nginx)
 	[ -x "$nginx" ] || return 2
 	prefix=$IT_TMP/nginx
@@ -851,7 +852,7 @@ it_nginx_start() {
 	user="nobody $(id -gn nobody 2>/dev/null || echo nogroup)"
 	[ "$(id -u)" -eq 0 ] || user=$(id -un)
 	IT_NGINX_PORT=$(it_free_port) || return 1
-	it_fill_template "$top_srcdir/nginx/dev.conf.in" "$prefix/nginx.conf" \
+	it_fill_template "$template" "$prefix/nginx.conf" \
 	    "$prefix" "$IT_NGINX_PORT" "$user"
 	IT_NGINX_PREFIX=$prefix
 	if ! "$nginx" -q -c "$prefix/nginx.conf" -p "$prefix/" 2>"$prefix/logs/start.log"; then
