@@ -587,6 +587,9 @@ it_pgbouncer_start() {
 	done >"$dir/userlist.txt"
 	# server_login_retry 1: after a restart of PostgreSQL the pooler
 	# tries again within a second (the default waits 15 s).
+	# query_wait_timeout 1: with the database down, a client waiting for
+	# a server connection is refused after a second (the default holds
+	# it 120 s), so the programs answer 503 quickly, as without a pooler.
 	cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
 axlog = host=127.0.0.1 port=$IT_PG_PORT dbname=axlog
@@ -601,6 +604,7 @@ pool_mode = transaction
 max_client_conn = 200
 default_pool_size = 12
 server_login_retry = 1
+query_wait_timeout = 1
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 EOF
