@@ -41,6 +41,7 @@ main(void)
 		fprintf(stderr, "axlog-ingest: out of memory\n");
 		return 1;
 	}
+	db_set_prepared(in.db, s.prepared_statements);
 	opts.workers = s.workers;
 	if (s.group_commit) {
 		/* One committer per host: two would take rollup row locks

@@ -23,6 +23,7 @@ main(void)
 		fprintf(stderr, "axlog-stats: out of memory\n");
 		return 1;
 	}
+	db_set_prepared(st.db, s.prepared_statements);
 	opts.workers = s.workers;
 	rc = server_run(stats_handle, &st, &opts);
 	db_free(st.db);

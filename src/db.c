@@ -23,6 +23,7 @@ struct db {
 	const struct db_stmt	*stmts;
 	size_t			 nstmts;
 	int			 timeout_ms;
+	int			 prepared;	/* named statements, per connection */
 	int64_t			 deadline;	/* 0: per call */
 	PGconn			*conn;
 	int			 in_txn;	/* never reconnect inside one */
@@ -83,6 +84,7 @@ db_new(const char *conninfo, const struct db_stmt *stmts, size_t nstmts,
 	db->stmts = stmts;
 	db->nstmts = nstmts;
 	db->timeout_ms = timeout_ms;
+	db->prepared = 1;
 	return db;
 }
 
@@ -102,6 +104,12 @@ db_disconnect(struct db *db)
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
+}
+
+void
+db_set_prepared(struct db *db, int on)
+{
+	db->prepared = on;
 }
 
 void
@@ -212,6 +220,8 @@ prepare_all(struct db *db, int64_t deadline)
 	size_t		 i;
 	int		 ok;
 
+	if (!db->prepared)
+		return DB_OK;
 	for (i = 0; i < db->nstmts; i++) {
 		if (!PQsendPrepare(db->conn, db->stmts[i].name,
 		    db->stmts[i].sql, db->stmts[i].nparams, NULL) ||
@@ -391,11 +401,33 @@ run(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 	return DB_UNAVAILABLE;
 }
 
+/* The statement named name, or NULL. */
+static const struct db_stmt *
+find_stmt(const struct db *db, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < db->nstmts; i++)
+		if (strcmp(db->stmts[i].name, name) == 0)
+			return &db->stmts[i];
+	return NULL;
+}
+
 enum db_err
 db_query(struct db *db, const char *name, int nparams,
     const char *const *values, PGresult **res, int flags)
 {
-	return run(db, name, RUN_PREPARED, nparams, values, res, flags);
+	const struct db_stmt	*st;
+
+	if (db->prepared)
+		return run(db, name, RUN_PREPARED, nparams, values, res, flags);
+	if ((st = find_stmt(db, name)) == NULL) {
+		if (res != NULL)
+			*res = NULL;
+		set_error(db, "no such statement", NULL);
+		return DB_FAILED;
+	}
+	return run(db, st->sql, RUN_PARAMS, nparams, values, res, flags);
 }
 
 enum db_err

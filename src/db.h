@@ -42,6 +42,16 @@ struct db	*db_new(const char *conninfo, const struct db_stmt *stmts,
 		    size_t nstmts, int timeout_ms);
 void		 db_free(struct db *);
 
+/*
+ * Named prepared statements (on, the default) or not (off): with off,
+ * db_query sends the statement's SQL text as an unnamed statement each
+ * time (parse, bind and execute in one round trip), which is what a
+ * pooler in transaction mode (PgBouncer before 1.21) can carry, since
+ * its next transaction may run on another server connection that never
+ * saw the PREPARE.  Set before the first call.
+ */
+void		 db_set_prepared(struct db *, int on);
+
 /* Connect now if not connected (respecting the deadline). */
 enum db_err	 db_connect(struct db *);
 /* Drop the connection; the next call reconnects. */

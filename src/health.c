@@ -2,7 +2,9 @@
  * health.c: service and database checks for cron and load balancers.
  * "down" (503) when the database cannot be reached or its schema is
  * behind these binaries; "degraded" (200) when it works but needs care
- * (tomorrow's partition missing).
+ * (tomorrow's partition missing, or a standby replaying far behind).
+ * The database check names the kind of server reached, primary or
+ * standby, and a standby's replay lag.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +13,13 @@
 
 #include "config.h"
 #include "health.h"
+#include "replica.h"
 #include "schema.h"
 #include "timefmt.h"
 
 #define US_PER_DAY	INT64_C(86400000000)
+/* A standby further behind than this serves visibly stale stats. */
+#define HEALTH_MAX_LAG_S	300.0
 
 /*
  * The whole check in one round trip: the schema version, and the last
@@ -22,8 +27,9 @@
  * (yesterday when today's is missing).  Partition names are made by
  * schema.c, so looking them up by name is exact; to_regclass finds each
  * in the catalog cache, so the usual run of eight days costs eight
- * lookups, not a scan of pg_inherits.  Only a missing
- * schema_migrations table can make it fail.
+ * lookups, not a scan of pg_inherits.  Then the server's kind and
+ * replay lag (replica.h).  Only a missing schema_migrations table can
+ * make it fail.
  */
 static const char check_sql[] =
     "WITH RECURSIVE d(day) AS ("
@@ -35,7 +41,10 @@ static const char check_sql[] =
     "  to_regclass('axlog.logs_' || to_char(day + 1, 'YYYYMMDD'))"
     "  AND c.relispartition))"
     "SELECT (SELECT coalesce(max(version), 0) FROM axlog.schema_migrations),"
-    " (SELECT max(day)::text FROM d)";
+    " (SELECT max(day)::text FROM d), " REPLICA_COLUMNS;
+
+/* /health/db: reachable, and which server. */
+static const char reach_sql[] = "SELECT " REPLICA_COLUMNS;
 
 struct db *
 health_db_new(const char *conninfo, int timeout_ms)
@@ -64,18 +73,34 @@ ms_since(const struct timespec *a)
 	    (double)(b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
-static void
-add_database(struct json_object *checks, int up, double ms)
+/*
+ * The database check: up or down, and when the server answered, which
+ * kind it is (rp NULL when the statement failed before telling).
+ * Returns 0 when a standby lags more than HEALTH_MAX_LAG_S.
+ */
+static int
+add_database(struct json_object *checks, int up, double ms,
+    const struct replica *rp)
 {
-	struct json_object	*o = check(up ? "ok" : "down");
+	struct json_object	*o;
 	char			 text[32];
+	int			 fresh;
 
+	fresh = rp == NULL || !rp->lag_known || rp->lag_s <= HEALTH_MAX_LAG_S;
+	o = check(!up ? "down" : fresh ? "ok" : "degraded");
 	if (up) {
 		snprintf(text, sizeof(text), "%.3f", ms);
 		json_object_object_add(o, "latency_ms",
 		    json_object_new_double_s(ms, text));
 	}
+	if (up && rp != NULL) {
+		json_object_object_add(o, "server",
+		    json_object_new_string(replica_server(rp)));
+		json_object_object_add(o, "replay_lag_s",
+		    replica_lag_json(rp));
+	}
 	json_object_object_add(checks, "database", o);
+	return fresh;
 }
 
 /* Schema at least as new as the binaries. */
@@ -134,42 +159,55 @@ full(struct db *db, struct resp *p)
 {
 	struct json_object	*checks = json_object_new_object();
 	const char		*status = "down";
+	struct replica		 rp;
 	struct timespec		 t0;
 	PGresult		*r = NULL;
 	enum db_err		 e;
+	int			 known, fresh;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = db_exec(db, check_sql, 0, NULL, &r, DB_RETRY);
 	if (e != DB_OK)
 		fprintf(stderr, "axlog-health: database: %s\n", db_errmsg(db));
-	add_database(checks, e == DB_OK || e == DB_FAILED, ms_since(&t0));
+	known = e == DB_OK && replica_read(r, 2, &rp) == 0;
+	fresh = add_database(checks, e == DB_OK || e == DB_FAILED,
+	    ms_since(&t0), known ? &rp : NULL);
 	if (e == DB_FAILED)
 		(void)add_schema(checks, 0);
 	if (e == DB_OK) {
 		if (add_schema(checks,
 		    (int)strtol(PQgetvalue(r, 0, 0), NULL, 10)))
-			status = add_partitions(checks, PQgetvalue(r, 0, 1)) ?
-			    "ok" : "degraded";
+			status = add_partitions(checks, PQgetvalue(r, 0, 1)) &&
+			    fresh ? "ok" : "degraded";
 		PQclear(r);
 	}
 	send_health(p, status, checks);
 }
 
-/* Database reachable: "ok" with the round trip, or "down". */
+/*
+ * Database reachable: "ok" with the round trip and the server ("degraded"
+ * for a standby far behind), or "down".
+ */
 static void
 database_only(struct db *db, struct resp *p)
 {
 	struct json_object	*checks = json_object_new_object();
+	struct replica		 rp;
 	struct timespec		 t0;
+	PGresult		*r = NULL;
 	enum db_err		 e;
+	int			 known, fresh;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	e = db_exec(db, "SELECT 1", 0, NULL, NULL, DB_RETRY);
+	e = db_exec(db, reach_sql, 0, NULL, &r, DB_RETRY);
 	if (e != DB_OK)
 		/* The reason goes to the log: hosts and roles stay private. */
 		fprintf(stderr, "axlog-health: database: %s\n", db_errmsg(db));
-	add_database(checks, e == DB_OK, ms_since(&t0));
-	send_health(p, e == DB_OK ? "ok" : "down", checks);
+	known = e == DB_OK && replica_read(r, 0, &rp) == 0;
+	fresh = add_database(checks, e == DB_OK, ms_since(&t0),
+	    known ? &rp : NULL);
+	PQclear(r);
+	send_health(p, e != DB_OK ? "down" : fresh ? "ok" : "degraded", checks);
 }
 
 static void

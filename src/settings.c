@@ -33,6 +33,7 @@ enum var_id {
 	VAR_GROUP_COMMIT,
 	VAR_THREADS,
 	VAR_GROUP_MAX_EVENTS,
+	VAR_PREPARED_STATEMENTS,
 	VAR__COUNT
 };
 
@@ -48,6 +49,7 @@ static const char *const var_names[VAR__COUNT] = {
 	"AXLOG_GROUP_COMMIT",
 	"AXLOG_THREADS",
 	"AXLOG_GROUP_MAX_EVENTS",
+	"AXLOG_PREPARED_STATEMENTS",
 };
 
 int
@@ -147,6 +149,16 @@ parse_origins(struct settings *s, const char *value)
 	return 0;
 }
 
+/* A switch: exactly "on" or "off". */
+static int
+parse_on_off(const char *value, int *out)
+{
+	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
+		return -1;
+	*out = strcmp(value, "on") == 0;
+	return 0;
+}
+
 static int
 apply(struct settings *s, enum var_id id, const char *value)
 {
@@ -183,10 +195,7 @@ apply(struct settings *s, enum var_id id, const char *value)
 		s->workers = (int)v;
 		return 0;
 	case VAR_GROUP_COMMIT:
-		if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
-			return -1;
-		s->group_commit = strcmp(value, "on") == 0;
-		return 0;
+		return parse_on_off(value, &s->group_commit);
 	case VAR_THREADS:
 		if (settings_parse_ulong(value, 1, 256, &v) != 0)
 			return -1;
@@ -197,6 +206,8 @@ apply(struct settings *s, enum var_id id, const char *value)
 			return -1;
 		s->group_max_events = v;
 		return 0;
+	case VAR_PREPARED_STATEMENTS:
+		return parse_on_off(value, &s->prepared_statements);
 	default:
 		return -1;
 	}
@@ -229,6 +240,7 @@ settings_load(struct settings *s, char *const *envp, char *err, size_t errsz)
 	s->group_commit = 1;
 	s->threads = DEFAULT_THREADS;
 	s->group_max_events = DEFAULT_GROUP_MAX_EVENTS;
+	s->prepared_statements = 1;
 
 	for (i = 0; envp != NULL && envp[i] != NULL; i++) {
 		if (strncmp(envp[i], "AXLOG_", 6) != 0)

@@ -21,6 +21,7 @@ struct settings {
 	int		 group_commit;		/* AXLOG_GROUP_COMMIT: on 1, off 0 */
 	int		 threads;		/* AXLOG_THREADS (ingest) */
 	size_t		 group_max_events;	/* AXLOG_GROUP_MAX_EVENTS */
+	int		 prepared_statements;	/* AXLOG_PREPARED_STATEMENTS: on 1 */
 	size_t		 ncors;			/* number of cors_origins */
 	const char	*cors_origins[SETTINGS_MAX_ORIGINS];
 	char		*cors_buf;		/* owns the origin strings */

@@ -2,6 +2,9 @@
  * stats.c: /stats, /stats/apps and /stats/alerts.  Every number comes
  * from the rollups, which the ingest statement keeps exact, in one
  * statement (one snapshot) per request; the program only adds them up.
+ * Each answer says which kind of server gave it and, from a standby, how
+ * far its replay lags (asked just before the data, so the data is at
+ * least that fresh).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include "logs.h"
 #include "query.h"
 #include "readauth.h"
+#include "replica.h"
 #include "sha256.h"
 #include "stats.h"
 #include "stats_params.h"
@@ -56,6 +60,7 @@ static const struct db_stmt stmts[] = {
 	{ "stats_day", SUMMARY_SQL("rollup_day"), 4 },
 	{ "stats_apps", apps_sql, 1 },
 	{ "stats_alerts", alerts_sql, 1 },
+	{ "stats_server", "SELECT " REPLICA_COLUMNS, 0 },
 };
 
 struct db *
@@ -346,10 +351,12 @@ etag_matches(const char *inm, const char *etag)
 
 /*
  * Answer body with an ETag over the data itself, so an unchanged answer
- * costs a 304; generated_at is added after hashing.  Consumes body.
+ * costs a 304; generated_at, the server and its lag are added after
+ * hashing.  Consumes body.
  */
 static void
-send_cached(const struct req *r, struct resp *p, struct json_object *body)
+send_cached(const struct req *r, struct resp *p, struct json_object *body,
+    const struct replica *rp)
 {
 	char		 etag[2 + 2 + 32 + 1], hex[2 * SHA256_DIGEST_LEN + 1];
 	uint8_t		 d[SHA256_DIGEST_LEN];
@@ -368,6 +375,9 @@ send_cached(const struct req *r, struct resp *p, struct json_object *body)
 	else {
 		json_object_object_add(body, "generated_at",
 		    jsonfmt_time(timefmt_now_us()));
+		json_object_object_add(body, "server",
+		    json_object_new_string(replica_server(rp)));
+		json_object_object_add(body, "lag_s", replica_lag_json(rp));
 		(void)resp_json(p, 200, body);
 	}
 	json_object_put(body);
@@ -380,6 +390,24 @@ db_failed(struct stats *st, struct resp *p, enum db_err e)
 		fprintf(stderr, "axlog-stats: database: %s (SQLSTATE %s)\n",
 		    db_errmsg(st->db), db_sqlstate(st->db));
 	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+}
+
+/* The server's kind and replay lag, asked before the data. */
+static enum db_err
+server_state(struct stats *st, struct replica *rp)
+{
+	PGresult	*res = NULL;
+	enum db_err	 e;
+
+	if ((e = db_query(st->db, "stats_server", 0, NULL, &res, DB_RETRY)) !=
+	    DB_OK)
+		return e;
+	if (replica_read(res, 0, rp) != 0) {
+		fprintf(stderr, "axlog-stats: unreadable server state\n");
+		e = DB_FAILED;
+	}
+	PQclear(res);
+	return e;
 }
 
 enum endpoint { EP_SUMMARY, EP_APPS, EP_ALERTS, EP_LOGS };
@@ -396,6 +424,7 @@ serve(struct stats *st, const struct req *r, struct resp *p,
 	char			 apps[STATS_APPS_ARRAY_LEN];
 	PGresult		*res = NULL;
 	struct json_object	*body;
+	struct replica		 rp;
 	enum db_err		 e;
 
 	if (query_parse(r->query, &q, &bad) != AX_OK) {
@@ -417,6 +446,10 @@ serve(struct stats *st, const struct req *r, struct resp *p,
 	params[1] = to;
 	params[2] = stats_params_apps_array(&sp, apps);
 	params[3] = sp.event_type;
+	if ((e = server_state(st, &rp)) != DB_OK) {
+		db_failed(st, p, e);
+		goto out;
+	}
 	if (ep == EP_SUMMARY)
 		e = db_query(st->db, sp.bucket == STATS_HOUR ? "stats_hour" :
 		    "stats_day", 4, params, &res, DB_RETRY);
@@ -432,7 +465,7 @@ serve(struct stats *st, const struct req *r, struct resp *p,
 	if (body == NULL)
 		(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
 	else
-		send_cached(r, p, body);
+		send_cached(r, p, body, &rp);
 out:
 	PQclear(res);
 	query_free(&q);

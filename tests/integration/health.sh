@@ -89,8 +89,17 @@ it_pg_start || it_bail "could not start PostgreSQL again"
 # The connection the restart broke is found dead before anything is sent
 # on it and remade: the first request once the database is ready is fine.
 it_http GET "$IT_NGINX_URL/health"
-it_is "$IT_HTTP_CODE" 200 "database back: the first GET /health is 200 already" ||
-	it_diag "$IT_HTTP_BODY"
+if [ "${IT_PGBOUNCER:-0}" = 1 ]; then
+	# PgBouncer refuses logins for server_login_retry after its own
+	# server login failed (the database was down): the pooler, not the
+	# program, answers the first request after the restart.
+	it_skip "database back: the first GET /health is 200 already" \
+	    "through PgBouncer, which refuses logins for server_login_retry after a failed one"
+	it_http_until 200 5 GET "$IT_NGINX_URL/health"
+else
+	it_is "$IT_HTTP_CODE" 200 "database back: the first GET /health is 200 already" ||
+		it_diag "$IT_HTTP_BODY"
+fi
 
 for s in "${SERVERS[@]}"; do
 	it_http_until 200 5 GET "${URL[$s]}/health"

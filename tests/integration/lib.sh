@@ -36,7 +36,18 @@
 # The database: it_psql [DB] -c SQL (superuser), it_ctl ARGS (axlogctl),
 # it_pg_stop, it_pg_stop_immediate, it_pg_kill9, it_pg_restart,
 # it_pg_freeze / it_pg_thaw (SIGSTOP / SIGCONT of the whole server).
-# One program: it_spawn NAME PROGRAM [AXLOG_X=...], it_unspawn NAME.
+# One program: it_spawn NAME PROGRAM [AXLOG_X=...], it_unspawn NAME;
+# on a TCP port (another "host"): it_spawn_tcp NAME PORT PROGRAM [...].
+# A streaming replica of the cluster: it_replica_start (IT_REPLICA_PORT),
+# it_replica_stop, it_psql_replica.
+#
+# IT_PGBOUNCER=1 in the environment runs the programs through PgBouncer
+# in transaction pooling mode: it_setup_db starts it in front of the
+# private cluster and points IT_INGEST_URL and IT_STATS_URL at it, and
+# it_spawn gives every program AXLOG_PREPARED_STATEMENTS=off.  axlogctl
+# (IT_ADMIN_URL) and it_psql still go straight to PostgreSQL: migrations
+# and maintenance hold session locks and settings.  A script that cannot
+# run through a pooler says why with it_skip_if_pgbouncer.
 
 # (The IT_* variables set here are for the scripts that source this file.)
 # shellcheck disable=SC2034
@@ -61,6 +72,8 @@ IT_PIDS=()		# programs started by it_spawn
 IT_PG_FROZEN=()		# processes stopped by it_pg_freeze
 IT_PORTS=" "		# ports handed out by it_free_port
 IT_PG_STARTED=0
+IT_REPLICA_STARTED=0
+IT_PGBOUNCER_DIR=""
 IT_NGINX_PREFIX=""
 IT_LIGHTTPD_PREFIX=""
 
@@ -204,6 +217,12 @@ it_cleanup() {
 		it_stop_pid "$pid"
 	done
 	IT_PIDS=()
+	if [ -n "$IT_PGBOUNCER_DIR" ] && [ -f "$IT_PGBOUNCER_DIR/pgbouncer.pid" ]; then
+		it_stop_pidfile "$IT_PGBOUNCER_DIR/pgbouncer.pid" TERM
+	fi
+	if [ "$IT_REPLICA_STARTED" = 1 ]; then
+		it_replica_stop immediate >/dev/null 2>&1
+	fi
 	if [ "$IT_PG_STARTED" = 1 ]; then
 		it_pg_stop_immediate >/dev/null 2>&1
 	fi
@@ -237,6 +256,7 @@ it_alive() {
 it_dump_logs() {
 	local f
 	for f in "$IT_TMP"/logs/*.log "$IT_TMP"/pg/server.log \
+	    "$IT_TMP"/pg-replica/server.log "$IT_TMP"/pgbouncer/pgbouncer.log \
 	    "$IT_TMP"/nginx/logs/error.log "$IT_TMP"/lighttpd/logs/error.log; do
 		[ -s "$f" ] || continue
 		case $f in */initdb.log) continue ;; esac
@@ -373,8 +393,11 @@ timezone = 'UTC'
 EOF
 		it_as_pg tee "$IT_PGDATA/pg_hba.conf" >/dev/null <<EOF
 # private test cluster: trust on its own socket and on 127.0.0.1 only
-local   all   all                 trust
-host    all   all   127.0.0.1/32  trust
+# (replication too: tests that start a streaming replica)
+local   all          all                 trust
+host    all          all   127.0.0.1/32  trust
+local   replication  all                 trust
+host    replication  all   127.0.0.1/32  trust
 EOF
 	fi
 	if ! it_as_pg "$IT_PGBIN/pg_ctl" -D "$IT_PGDATA" -l "$IT_PGDIR/server.log" \
@@ -481,6 +504,121 @@ it_psql() {
 	    -h 127.0.0.1 -p "$IT_PG_PORT" -U postgres -d "$db" "$@"
 }
 
+# it_replica_start: a streaming replica of the running cluster, made with
+# pg_basebackup -R (the standby.signal and primary_conninfo it writes),
+# on 127.0.0.1:$IT_REPLICA_PORT; waits until it accepts connections and
+# is in recovery.  A second call starts the same replica again.
+it_replica_start() {
+	local dir=$IT_TMP/pg-replica i
+	IT_REPLICA_DATA=$dir/data
+	if [ ! -d "$IT_REPLICA_DATA" ]; then
+		mkdir -p "$dir/sock"
+		chmod 755 "$dir"
+		[ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+		if ! it_as_pg "$IT_PGBIN/pg_basebackup" -h 127.0.0.1 \
+		    -p "$IT_PG_PORT" -U postgres -D "$IT_REPLICA_DATA" -R \
+		    -X stream -c fast >"$IT_TMP/logs/basebackup.log" 2>&1; then
+			it_diag "$(cat "$IT_TMP/logs/basebackup.log")"
+			return 1
+		fi
+		IT_REPLICA_PORT=$(it_free_port) || return 1
+		# Later lines win: the primary's port and socket are copied.
+		it_as_pg tee -a "$IT_REPLICA_DATA/postgresql.conf" >/dev/null <<EOF
+# the replica of the integration tests
+port = $IT_REPLICA_PORT
+unix_socket_directories = '$dir/sock'
+hot_standby = on
+EOF
+	fi
+	if ! it_as_pg "$IT_PGBIN/pg_ctl" -D "$IT_REPLICA_DATA" -l "$dir/server.log" \
+	    -w -t 30 start >>"$IT_TMP/logs/pg_ctl.log" 2>&1; then
+		it_diag "$(cat "$dir/server.log" 2>/dev/null)"
+		return 1
+	fi
+	IT_REPLICA_STARTED=1
+	for i in $(seq 100); do
+		[ "$(it_psql_replica -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = t ] &&
+			return 0
+		sleep 0.1
+	done
+	it_diag "the replica is not serving reads in recovery on port $IT_REPLICA_PORT"
+	return 1
+}
+
+# it_replica_stop [fast|immediate]
+it_replica_stop() {
+	it_as_pg "$IT_PGBIN/pg_ctl" -D "$IT_REPLICA_DATA" -m "${1:-fast}" -w -t 30 \
+	    stop >>"$IT_TMP/logs/pg_ctl.log" 2>&1 || return 1
+	IT_REPLICA_STARTED=0
+}
+
+# psql as the superuser on the replica: it_psql_replica [DB] -c SQL ...
+it_psql_replica() {
+	local db=postgres
+	if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
+		db=$1
+		shift
+	fi
+	"$IT_PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 \
+	    -h 127.0.0.1 -p "$IT_REPLICA_PORT" -U postgres -d "$db" "$@"
+}
+
+# ---------------------------------------------------------------------------
+# PgBouncer (IT_PGBOUNCER=1)
+# ---------------------------------------------------------------------------
+
+# it_skip_if_pgbouncer REASON: this script cannot run through the pooler.
+it_skip_if_pgbouncer() {
+	[ "${IT_PGBOUNCER:-0}" = 1 ] && it_skip_all "through PgBouncer: $1"
+	return 0
+}
+
+# it_pgbouncer_start: PgBouncer in transaction pooling mode on
+# 127.0.0.1:$IT_PGBOUNCER_PORT in front of the private cluster's axlog
+# database, for the programs' roles (trust, as the cluster itself).
+it_pgbouncer_start() {
+	local dir=$IT_TMP/pgbouncer bin u
+	bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+	[ -x "$bin" ] || { it_diag "pgbouncer not found"; return 1; }
+	mkdir -p "$dir"
+	IT_PGBOUNCER_PORT=$(it_free_port) || return 1
+	for u in axlog_ingest axlog_stats axlog_admin postgres; do
+		printf '"%s" ""\n' "$u"
+	done >"$dir/userlist.txt"
+	# server_login_retry 1: after a restart of PostgreSQL the pooler
+	# tries again within a second (the default waits 15 s).
+	# query_wait_timeout 1: with the database down, a client waiting for
+	# a server connection is refused after a second (the default holds
+	# it 120 s), so the programs answer 503 quickly, as without a pooler.
+	cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+axlog = host=127.0.0.1 port=$IT_PG_PORT dbname=axlog
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $IT_PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 200
+default_pool_size = 12
+server_login_retry = 1
+query_wait_timeout = 1
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+	[ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+	IT_PGBOUNCER_DIR=$dir
+	if ! it_as_pg "$bin" -d "$dir/pgbouncer.ini" >"$IT_TMP/logs/pgbouncer-start.log" 2>&1; then
+		it_diag "$(cat "$IT_TMP/logs/pgbouncer-start.log" "$dir/pgbouncer.log" 2>/dev/null)"
+		return 1
+	fi
+	it_wait_port "$IT_PGBOUNCER_PORT" || { it_diag "pgbouncer not listening"; return 1; }
+	it_diag "PgBouncer (transaction pooling) on 127.0.0.1:$IT_PGBOUNCER_PORT"
+	return 0
+}
+
 # ---------------------------------------------------------------------------
 # axlog's database: roles, schema, a demo app and keys
 # ---------------------------------------------------------------------------
@@ -560,6 +698,11 @@ EOF
 		it_diag "unexpected tokens: '$IT_INGEST_KEY' '$IT_READ_KEY'"
 		return 1
 	fi
+	if [ "${IT_PGBOUNCER:-0}" = 1 ]; then
+		it_pgbouncer_start || return 1
+		IT_INGEST_URL="postgresql://axlog_ingest@127.0.0.1:$IT_PGBOUNCER_PORT/axlog"
+		IT_STATS_URL="postgresql://axlog_stats@127.0.0.1:$IT_PGBOUNCER_PORT/axlog"
+	fi
 	export IT_ADMIN_URL IT_INGEST_URL IT_STATS_URL IT_INGEST_KEY IT_READ_KEY
 	return 0
 }
@@ -570,34 +713,64 @@ EOF
 
 # it_spawn NAME PROGRAM [NAME=VALUE...]: start PROGRAM as a FastCGI server
 # on $IT_RUN/NAME.sock (mode 0666, so that nginx's workers can connect)
-# with a clean environment holding only the given settings.  Its stderr
-# goes to $IT_TMP/logs/NAME.log.  Sets IT_PID_<NAME>.
+# with a clean environment holding only the given settings (and, with
+# IT_PGBOUNCER=1, AXLOG_PREPARED_STATEMENTS=off).  Its stderr goes to
+# $IT_TMP/logs/NAME.log.  Sets IT_PID_<NAME>.
 it_spawn() {
-	local name=$1 prog=$2 sock pid i
+	local name=$1 prog=$2
 	shift 2
-	sock=$IT_RUN/$name.sock
+	_it_spawn "$name" "$prog" -s "$IT_RUN/$name.sock" -M 0666 -- "$@"
+}
+
+# it_spawn_tcp NAME PORT PROGRAM [NAME=VALUE...]: the same on
+# 127.0.0.1:PORT, as another host would listen.
+it_spawn_tcp() {
+	local name=$1 port=$2 prog=$3
+	shift 3
+	_it_spawn "$name" "$prog" -a 127.0.0.1 -p "$port" -- "$@"
+}
+
+# _it_spawn NAME PROGRAM SPAWN-FCGI-ARGS... -- SETTINGS...
+_it_spawn() {
+	local name=$1 prog=$2 sock="" port="" pid i
+	local -a where=()
+	shift 2
+	while [ "$1" != "--" ]; do
+		case $1 in
+		-s) sock=$2 ;;
+		-p) port=$2 ;;
+		esac
+		where+=("$1")
+		shift
+	done
+	shift
 	if [ ! -x "$prog" ]; then
 		it_diag "$prog: not built"
 		return 1
 	fi
-	rm -f "$sock"
+	[ "${IT_PGBOUNCER:-0}" = 1 ] && set -- AXLOG_PREPARED_STATEMENTS=off "$@"
+	[ -n "$sock" ] && rm -f "$sock"
 	# -n: spawn-fcgi binds the socket to fd 0 and execs the program in
 	# the same process; with env and the subshell exec'ing too, $! is the
 	# program itself.
-	( _it_env exec "$@" -- spawn-fcgi -n -s "$sock" -M 0666 -- "$prog" \
+	( _it_env exec "$@" -- spawn-fcgi -n "${where[@]}" -- "$prog" \
 	    </dev/null >>"$IT_TMP/logs/$name.log" 2>&1 ) &
 	pid=$!
 	IT_PIDS+=("$pid")
 	printf -v "IT_PID_$name" '%s' "$pid"
 	for i in $(seq 50); do
-		[ -S "$sock" ] && break
+		if [ -n "$sock" ]; then
+			[ -S "$sock" ] && break
+		elif (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			break
+		fi
 		it_alive "$pid" || break
 		sleep 0.1
 	done
 	# A program that refuses its settings exits right after the socket
 	# appears: make sure it is still there a moment later.
 	sleep 0.2
-	if [ ! -S "$sock" ] || ! it_alive "$pid"; then
+	if { [ -n "$sock" ] && [ ! -S "$sock" ]; } || ! it_alive "$pid"; then
 		it_diag "$name did not start:"
 		it_diag "$(cat "$IT_TMP/logs/$name.log")"
 		return 1
@@ -671,9 +844,10 @@ it_fill_template() {
 	    "$1" >"$2"
 }
 
-# it_nginx_start: nginx/dev.conf.in on IT_NGINX_PORT; IT_NGINX_URL.
+# it_nginx_start [TEMPLATE]: nginx/dev.conf.in (or TEMPLATE, with the
+# same placeholders) on IT_NGINX_PORT; IT_NGINX_URL.
 it_nginx_start() {
-	local nginx user prefix
+	local template=${1:-$top_srcdir/nginx/dev.conf.in} nginx user prefix
 	nginx=$(command -v nginx || echo /usr/sbin/nginx)
 	[ -x "$nginx" ] || return 2
 	prefix=$IT_TMP/nginx
@@ -682,7 +856,7 @@ it_nginx_start() {
 	user="nobody $(id -gn nobody 2>/dev/null || echo nogroup)"
 	[ "$(id -u)" -eq 0 ] || user=$(id -un)
 	IT_NGINX_PORT=$(it_free_port) || return 1
-	it_fill_template "$top_srcdir/nginx/dev.conf.in" "$prefix/nginx.conf" \
+	it_fill_template "$template" "$prefix/nginx.conf" \
 	    "$prefix" "$IT_NGINX_PORT" "$user"
 	IT_NGINX_PREFIX=$prefix
 	if ! "$nginx" -q -c "$prefix/nginx.conf" -p "$prefix/" 2>"$prefix/logs/start.log"; then

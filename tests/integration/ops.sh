@@ -519,6 +519,13 @@ it_like "$(head -n 1 "$O/al1.out")" $'^error_rate\tnoisy \\(heavy\\)\t' "alerts:
 # 4. Plain CGI under lighttpd's mod_cgi (7 tests)
 # ===========================================================================
 
+# Through PgBouncer (IT_PGBOUNCER=1) the programs lighttpd starts need
+# the setting it_spawn gives the others.
+POOLER_ENV=""
+if [ "${IT_PGBOUNCER:-0}" = 1 ]; then
+	POOLER_ENV='
+	"AXLOG_PREPARED_STATEMENTS" => "off",'
+fi
 L=$IT_TMP/lt-cgi
 mkdir -p "$L/root/cgi-bin" "$L/tmp"
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS"; do
@@ -535,7 +542,7 @@ server.upload-dirs = ( "$L/tmp" )
 server.stream-request-body = 0
 setenv.add-environment = (
 	"AXLOG_DATABASE_URL" => "$IT_INGEST_URL",
-	"AXLOG_STATS_DATABASE_URL" => "$IT_STATS_URL",
+	"AXLOG_STATS_DATABASE_URL" => "$IT_STATS_URL",$POOLER_ENV
 )
 \$HTTP["url"] =~ "^/cgi-bin/" {
 	cgi.assign = ( "" => "" )
@@ -576,7 +583,13 @@ awk '/^# Variant: lighttpd starts the programs itself/ { v = 1 }
 	    -e "s|/run/lighttpd/|$B/run/|" \
 	    -e "s|postgresql://axlog_ingest@/axlog?host=/run/postgresql|$IT_INGEST_URL|" \
 	    -e "s|postgresql://axlog_stats@/axlog?host=/run/postgresql|$IT_STATS_URL|" \
-	    -e 's|\("max-procs"[[:space:]]*=>[[:space:]]*\)[0-9]*|\11|' >"$B/fastcgi.conf"
+	    -e 's|\("max-procs"[[:space:]]*=>[[:space:]]*\)[0-9]*|\11|' |
+	if [ -n "$POOLER_ENV" ]; then
+		sed '/"AXLOG_[A-Z_]*DATABASE_URL" =>/a\
+			"AXLOG_PREPARED_STATEMENTS" => "off",'
+	else
+		cat
+	fi >"$B/fastcgi.conf"
 [ "$(grep -c '"bin-path"' "$B/fastcgi.conf")" = 3 ] &&
 	[ "$(grep -c '"bin-environment"' "$B/fastcgi.conf")" = 3 ] &&
 	! grep -q '/run/postgresql\|/usr/local' "$B/fastcgi.conf"

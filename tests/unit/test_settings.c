@@ -323,6 +323,38 @@ Test(settings, refuses_db_timeout_negative)
 	assert_refused("AXLOG_DB_TIMEOUT_MS=-5000");
 }
 
+Test(settings, prepared_statements_default_on)
+{
+	struct settings	 s;
+	char		 err[256] = "";
+	const char	*env[] = { NULL };
+
+	cr_assert_eq(load(&s, err, sizeof(err), env), 0);
+	cr_assert_eq(s.prepared_statements, 1);
+	settings_free(&s);
+}
+
+Test(settings, prepared_statements_off_and_on)
+{
+	struct settings	 s;
+
+	assert_loads(&s, "AXLOG_PREPARED_STATEMENTS=off");
+	cr_assert_eq(s.prepared_statements, 0);
+	settings_free(&s);
+	assert_loads(&s, "AXLOG_PREPARED_STATEMENTS=on");
+	cr_assert_eq(s.prepared_statements, 1);
+	settings_free(&s);
+}
+
+Test(settings, refuses_prepared_statements_other_than_on_off)
+{
+	assert_refused("AXLOG_PREPARED_STATEMENTS=");
+	assert_refused("AXLOG_PREPARED_STATEMENTS=0");
+	assert_refused("AXLOG_PREPARED_STATEMENTS=false");
+	assert_refused("AXLOG_PREPARED_STATEMENTS=OFF");
+	assert_refused("AXLOG_PREPARED_STATEMENTS=off ");
+}
+
 Test(settings, refuses_unknown_axlog_variable)
 {
 	struct settings	 s;
