@@ -60,7 +60,9 @@ PY
 	sed 's/^/# /' "$IT_TMP/check.err"
 	read -r n_acked n_stored n_twice same counts_ok others_refused \
 	    others_other marker_ok marker_stored <<<"$res"
-	[ "$n_acked" -ge 500 ]
+	# A floor, not a speed: enough requests that groups formed; a busy
+	# test machine may serve only a few hundred in the window.
+	[ "$n_acked" -ge 100 ]
 	it_ok $? "$mode: the load was real ($n_acked events acknowledged)"
 	it_is "$same" 1 "$mode: the table holds exactly the $n_acked acknowledged events ($n_stored stored)"
 	it_is "$n_twice" 0 "$mode: no event stored twice"
