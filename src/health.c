@@ -6,6 +6,7 @@
  * The database check names the kind of server reached, primary or
  * standby, and a standby's replay lag.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,14 @@
 #define HEALTH_MAX_LAG_S	300.0
 
 /*
- * The whole check in one round trip: the schema version, and the last
- * day of an unbroken run of attached daily partitions starting today
- * (yesterday when today's is missing).  Partition names are made by
- * schema.c, so looking them up by name is exact; to_regclass finds each
- * in the catalog cache, so the usual run of eight days costs eight
- * lookups, not a scan of pg_inherits.  Then the server's kind and
- * replay lag (replica.h).  Only a missing schema_migrations table can
- * make it fail.
+ * The per-request check, prepared once per connection: the last day of
+ * an unbroken run of attached daily partitions starting today (yesterday
+ * when today's is missing), then the server's kind and replay lag
+ * (replica.h).  Partition names are made by schema.c, so looking them
+ * up by name is exact; to_regclass finds each in the catalog cache, so
+ * the usual run of eight days costs eight lookups, not a scan of
+ * pg_inherits.  It reads the catalog only, so it prepares even in a
+ * database that has no schema yet.
  */
 static const char check_sql[] =
     "WITH RECURSIVE d(day) AS ("
@@ -40,18 +41,38 @@ static const char check_sql[] =
     " AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid ="
     "  to_regclass('axlog.logs_' || to_char(day + 1, 'YYYYMMDD'))"
     "  AND c.relispartition))"
-    "SELECT (SELECT coalesce(max(version), 0) FROM axlog.schema_migrations),"
-    " (SELECT max(day)::text FROM d), " REPLICA_COLUMNS;
+    "SELECT (SELECT max(day)::text FROM d), " REPLICA_COLUMNS;
 
 /* /health/db: reachable, and which server. */
 static const char reach_sql[] = "SELECT " REPLICA_COLUMNS;
+
+/*
+ * The schema version changes only when someone migrates, so a version
+ * that satisfies these binaries is read again at most every
+ * VERSION_TTL_MS; one that does not is read on every request, so that
+ * /health turns "ok" as soon as the migration commits.  Not prepared: the
+ * table may not exist yet.
+ */
+static const char version_sql[] =
+    "SELECT coalesce(max(version), 0) FROM axlog.schema_migrations";
+#define VERSION_TTL_MS	10000
+
+static const struct db_stmt stmts[] = {
+	{ "health_check", check_sql, 0 },
+	{ "health_reach", reach_sql, 0 },
+};
+
+static pthread_mutex_t	version_lock = PTHREAD_MUTEX_INITIALIZER;
+static int		version_cached;
+static int64_t		version_read_ms;
 
 struct db *
 health_db_new(const char *conninfo, int timeout_ms)
 {
 	if (timeout_ms > HEALTH_BUDGET_MS)
 		timeout_ms = HEALTH_BUDGET_MS;
-	return db_new(conninfo, NULL, 0, timeout_ms);
+	return db_new(conninfo, stmts, sizeof(stmts) / sizeof(stmts[0]),
+	    timeout_ms);
 }
 
 static struct json_object *
@@ -150,10 +171,38 @@ send_health(struct resp *p, const char *status, struct json_object *checks)
 }
 
 /*
- * The database answered the check, or did not: an error from the
- * statement itself (no schema_migrations yet) is a reachable database
- * with no schema.
+ * The schema's version (0: no schema yet), or -1 when the database could
+ * not be asked.
  */
+static int
+schema_version_of(struct db *db)
+{
+	PGresult	*r;
+	enum db_err	 e;
+	int		 v;
+
+	pthread_mutex_lock(&version_lock);
+	v = version_cached;
+	if (v >= schema_version() &&
+	    db_now_ms() - version_read_ms < VERSION_TTL_MS) {
+		pthread_mutex_unlock(&version_lock);
+		return v;
+	}
+	pthread_mutex_unlock(&version_lock);
+	e = db_exec(db, version_sql, 0, NULL, &r, DB_RETRY);
+	if (e == DB_FAILED)	/* no schema_migrations: no schema */
+		return 0;
+	if (e != DB_OK)
+		return -1;
+	v = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	pthread_mutex_lock(&version_lock);
+	version_cached = v;
+	version_read_ms = db_now_ms();
+	pthread_mutex_unlock(&version_lock);
+	return v;
+}
+
 static void
 full(struct db *db, struct resp *p)
 {
@@ -163,24 +212,21 @@ full(struct db *db, struct resp *p)
 	struct timespec		 t0;
 	PGresult		*r = NULL;
 	enum db_err		 e;
-	int			 known, fresh;
+	int			 known, fresh, version = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	e = db_exec(db, check_sql, 0, NULL, &r, DB_RETRY);
-	if (e != DB_OK)
+	e = db_query(db, "health_check", 0, NULL, &r, DB_RETRY);
+	if (e == DB_OK)
+		version = schema_version_of(db);
+	else
 		fprintf(stderr, "axlog-health: database: %s\n", db_errmsg(db));
-	known = e == DB_OK && replica_read(r, 2, &rp) == 0;
-	fresh = add_database(checks, e == DB_OK || e == DB_FAILED,
-	    ms_since(&t0), known ? &rp : NULL);
-	if (e == DB_FAILED)
-		(void)add_schema(checks, 0);
-	if (e == DB_OK) {
-		if (add_schema(checks,
-		    (int)strtol(PQgetvalue(r, 0, 0), NULL, 10)))
-			status = add_partitions(checks, PQgetvalue(r, 0, 1)) &&
-			    fresh ? "ok" : "degraded";
-		PQclear(r);
-	}
+	known = e == DB_OK && replica_read(r, 1, &rp) == 0;
+	fresh = add_database(checks, version >= 0, ms_since(&t0),
+	    known ? &rp : NULL);
+	if (version >= 0 && add_schema(checks, version))
+		status = add_partitions(checks, PQgetvalue(r, 0, 0)) &&
+		    fresh ? "ok" : "degraded";
+	PQclear(r);
 	send_health(p, status, checks);
 }
 
@@ -199,7 +245,7 @@ database_only(struct db *db, struct resp *p)
 	int			 known, fresh;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	e = db_exec(db, reach_sql, 0, NULL, &r, DB_RETRY);
+	e = db_query(db, "health_reach", 0, NULL, &r, DB_RETRY);
 	if (e != DB_OK)
 		/* The reason goes to the log: hosts and roles stay private. */
 		fprintf(stderr, "axlog-health: database: %s\n", db_errmsg(db));
