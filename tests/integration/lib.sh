@@ -554,13 +554,7 @@ it_replica_stop() {
 
 # psql as the superuser on the replica: it_psql_replica [DB] -c SQL ...
 it_psql_replica() {
-	local db=postgres
-	if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then
-		db=$1
-		shift
-	fi
-	"$IT_PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 \
-	    -h 127.0.0.1 -p "$IT_REPLICA_PORT" -U postgres -d "$db" "$@"
+	IT_PG_PORT=$IT_REPLICA_PORT it_psql "$@"
 }
 
 # ---------------------------------------------------------------------------
