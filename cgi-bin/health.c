@@ -22,6 +22,7 @@ main(void)
 		fprintf(stderr, "axlog-health: out of memory\n");
 		return 1;
 	}
+	db_set_prepared(db, s.prepared_statements);
 	opts.workers = s.workers;
 	rc = server_run(health_handle, db, &opts);
 	db_free(db);
