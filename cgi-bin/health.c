@@ -23,6 +23,7 @@ main(void)
 		return 1;
 	}
 	db_set_prepared(db, s.prepared_statements);
+	health_set_max_lag(s.max_replay_lag_s);
 	opts.workers = s.workers;
 	rc = server_run(health_handle, db, &opts);
 	db_free(db);

@@ -19,8 +19,11 @@
 #include "timefmt.h"
 
 #define US_PER_DAY	INT64_C(86400000000)
-/* A standby further behind than this serves visibly stale stats. */
-#define HEALTH_MAX_LAG_S	300.0
+/*
+ * A standby further behind than this serves visibly stale stats: set once
+ * at start (health_set_max_lag), before any request thread reads it.
+ */
+static double	max_lag_s = 300.0;
 
 /*
  * The per-request check, prepared once per connection: the last day of
@@ -66,6 +69,12 @@ static pthread_mutex_t	version_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		version_cached;
 static int64_t		version_read_ms;
 
+void
+health_set_max_lag(int seconds)
+{
+	max_lag_s = seconds;
+}
+
 struct db *
 health_db_new(const char *conninfo, int timeout_ms)
 {
@@ -97,7 +106,7 @@ ms_since(const struct timespec *a)
 /*
  * The database check: up or down, and when the server answered, which
  * kind it is (rp NULL when the statement failed before telling).
- * Returns 0 when a standby lags more than HEALTH_MAX_LAG_S.
+ * Returns 0 when a standby lags more than max_lag_s.
  */
 static int
 add_database(struct json_object *checks, int up, double ms,
@@ -107,7 +116,7 @@ add_database(struct json_object *checks, int up, double ms,
 	char			 text[32];
 	int			 fresh;
 
-	fresh = rp == NULL || !rp->lag_known || rp->lag_s <= HEALTH_MAX_LAG_S;
+	fresh = rp == NULL || !rp->lag_known || rp->lag_s <= max_lag_s;
 	o = check(!up ? "down" : fresh ? "ok" : "degraded");
 	if (up) {
 		snprintf(text, sizeof(text), "%.3f", ms);

@@ -15,6 +15,9 @@
 /* The connection health uses (the stats role), budget included. */
 struct db	*health_db_new(const char *conninfo, int timeout_ms);
 
+/* A standby behind by more than this many seconds makes /health "degraded". */
+void		 health_set_max_lag(int seconds);
+
 /* server_handler for the health program; ctx is the struct db. */
 void		 health_handle(struct req *r, struct resp *p, void *ctx);
 

@@ -20,6 +20,7 @@ extern char **environ;
 #define DEFAULT_WORKERS		2
 #define DEFAULT_THREADS		16
 #define DEFAULT_GROUP_MAX_EVENTS	10000
+#define DEFAULT_MAX_REPLAY_LAG_S	300
 
 enum var_id {
 	VAR_DATABASE_URL,
@@ -34,6 +35,7 @@ enum var_id {
 	VAR_THREADS,
 	VAR_GROUP_MAX_EVENTS,
 	VAR_PREPARED_STATEMENTS,
+	VAR_MAX_REPLAY_LAG_S,
 	VAR__COUNT
 };
 
@@ -50,6 +52,7 @@ static const char *const var_names[VAR__COUNT] = {
 	"AXLOG_THREADS",
 	"AXLOG_GROUP_MAX_EVENTS",
 	"AXLOG_PREPARED_STATEMENTS",
+	"AXLOG_MAX_REPLAY_LAG_S",
 };
 
 int
@@ -208,6 +211,11 @@ apply(struct settings *s, enum var_id id, const char *value)
 		return 0;
 	case VAR_PREPARED_STATEMENTS:
 		return parse_on_off(value, &s->prepared_statements);
+	case VAR_MAX_REPLAY_LAG_S:
+		if (settings_parse_ulong(value, 1, 86400, &v) != 0)
+			return -1;
+		s->max_replay_lag_s = (int)v;
+		return 0;
 	default:
 		return -1;
 	}
@@ -241,6 +249,7 @@ settings_load(struct settings *s, char *const *envp, char *err, size_t errsz)
 	s->threads = DEFAULT_THREADS;
 	s->group_max_events = DEFAULT_GROUP_MAX_EVENTS;
 	s->prepared_statements = 1;
+	s->max_replay_lag_s = DEFAULT_MAX_REPLAY_LAG_S;
 
 	for (i = 0; envp != NULL && envp[i] != NULL; i++) {
 		if (strncmp(envp[i], "AXLOG_", 6) != 0)

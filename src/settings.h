@@ -22,6 +22,7 @@ struct settings {
 	int		 threads;		/* AXLOG_THREADS (ingest) */
 	size_t		 group_max_events;	/* AXLOG_GROUP_MAX_EVENTS */
 	int		 prepared_statements;	/* AXLOG_PREPARED_STATEMENTS: on 1 */
+	int		 max_replay_lag_s;	/* AXLOG_MAX_REPLAY_LAG_S (health) */
 	size_t		 ncors;			/* number of cors_origins */
 	const char	*cors_origins[SETTINGS_MAX_ORIGINS];
 	char		*cors_buf;		/* owns the origin strings */

@@ -8,8 +8,9 @@
 #      events ingested on the primary reach /stats on the standby.
 #   2. Replay paused on the replica: new events are acknowledged but not
 #      yet counted, and /stats and /health report a lag that covers them
-#      (generated_at - lag_s is before they were acknowledged); replay
-#      resumed: they are counted, within seconds.
+#      (generated_at - lag_s is before they were acknowledged), and
+#      with AXLOG_MAX_REPLAY_LAG_S=1 /health and /health/db say
+#      "degraded"; replay resumed: they are counted, within seconds.
 #   3. The replica stopped: the very next /stats is served by the primary
 #      (the same processes reconnect to the next host of the URL), with
 #      every event counted; /health says "primary"; ingest goes on.
@@ -26,7 +27,7 @@ it_require nginx
 # (which of two servers a multi-host URL reaches, and failover between
 # them), and the test must stop the replica under the programs.
 it_skip_if_pgbouncer "the test builds its own primary and replica and fails over between them"
-it_plan 30
+it_plan 32
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -113,7 +114,7 @@ it_is "$(it_psql_replica axlog -c "SELECT count(*) FROM axlog.logs WHERE event_t
     "the replica itself holds the 50 events"
 
 # ---------------------------------------------------------------------------
-# 2. Replay paused: the lag covers what is missing (9 tests)
+# 2. Replay paused: the lag covers what is missing (11 tests)
 # ---------------------------------------------------------------------------
 
 # A pause is a request: wait until replay has actually stopped.
@@ -148,6 +149,23 @@ it_http GET "$NG/health"
 HLAG=$(it_json checks.database.replay_lag_s)
 "$IT_PYTHON" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 1.5 else 1)' "${HLAG:-x}" 2>/dev/null
 it_ok $? "/health reports the paused standby's replay lag too ($HLAG s)"
+# The same standby, with AXLOG_MAX_REPLAY_LAG_S=1: the health program,
+# run once as a CGI, finds it further behind than allowed.
+for sub in "" /db; do
+	env -i PATH="$PATH" REQUEST_METHOD=GET REQUEST_URI="/health$sub" \
+	    SCRIPT_NAME=/health PATH_INFO="$sub" SERVER_PROTOCOL=HTTP/1.1 \
+	    AXLOG_STATS_DATABASE_URL="$READ_URL" AXLOG_MAX_REPLAY_LAG_S=1 \
+	    timeout 10 "$IT_HEALTH" </dev/null >"$IT_TMP/cgi.out" 2>"$IT_TMP/cgi.err"
+	CGI=$("$IT_PYTHON" -c '
+import json, sys
+head, _, body = open(sys.argv[1], "rb").read().partition(b"\r\n\r\n")
+code = [l.split()[1].decode() for l in head.split(b"\r\n") if l.lower().startswith(b"status:")]
+o = json.loads(body)
+print("%s:%s:%s" % ((code or ["200"])[0], o["status"], o["checks"]["database"]["status"]))
+' "$IT_TMP/cgi.out" 2>>"$IT_TMP/cgi.err")
+	it_is "$CGI" 200:degraded:degraded \
+	    "/health$sub with AXLOG_MAX_REPLAY_LAG_S=1 and replay paused: 200, degraded (status:database)"
+done
 it_psql_replica -c "SELECT pg_wal_replay_resume()" >/dev/null
 it_ok $? "replay resumed"
 until_counted replica.b 30 10

@@ -355,6 +355,31 @@ Test(settings, refuses_prepared_statements_other_than_on_off)
 	assert_refused("AXLOG_PREPARED_STATEMENTS=off ");
 }
 
+Test(settings, max_replay_lag_default_300_bounds_inclusive)
+{
+	struct settings	 s;
+	char		 err[256] = "";
+	const char	*env[] = { NULL };
+
+	cr_assert_eq(load(&s, err, sizeof(err), env), 0);
+	cr_assert_eq(s.max_replay_lag_s, 300);
+	settings_free(&s);
+	assert_loads(&s, "AXLOG_MAX_REPLAY_LAG_S=1");
+	cr_assert_eq(s.max_replay_lag_s, 1);
+	settings_free(&s);
+	assert_loads(&s, "AXLOG_MAX_REPLAY_LAG_S=86400");
+	cr_assert_eq(s.max_replay_lag_s, 86400);
+	settings_free(&s);
+}
+
+Test(settings, refuses_max_replay_lag_out_of_range_or_with_unit)
+{
+	assert_refused("AXLOG_MAX_REPLAY_LAG_S=0");
+	assert_refused("AXLOG_MAX_REPLAY_LAG_S=86401");
+	assert_refused("AXLOG_MAX_REPLAY_LAG_S=5s");
+	assert_refused("AXLOG_MAX_REPLAY_LAG_S=");
+}
+
 Test(settings, refuses_unknown_axlog_variable)
 {
 	struct settings	 s;
