@@ -315,6 +315,7 @@ run_new(const struct options *o, const char *key,
     const volatile sig_atomic_t *stop, struct run **rp)
 {
 	struct run	*r;
+	enum spool_res	 sres;
 	int		 rc = EX_SOFTWARE;
 
 	if ((*rp = r = calloc(1, sizeof(*r))) == NULL)
@@ -329,10 +330,15 @@ run_new(const struct options *o, const char *key,
 	    (r->d.http = http_new(o->url, key, stop)) == NULL)
 		goto fail;
 	if (o->spool_dir != NULL &&
-	    spool_open(o->spool_dir, &r->spool) != SPOOL_OK) {
-		fprintf(stderr, "axlog-send: %s: %s\n", o->spool_dir,
-		    strerror(errno));
-		rc = EX_IOERR;
+	    (sres = spool_open(o->spool_dir, &r->spool)) != SPOOL_OK) {
+		if (sres == SPOOL_ERR_UNSAFE)
+			fprintf(stderr, "axlog-send: %s: refused as a spool: "
+			    "not owned by this user, or writable by group "
+			    "or others\n", o->spool_dir);
+		else
+			fprintf(stderr, "axlog-send: %s: %s\n", o->spool_dir,
+			    strerror(errno));
+		rc = sres == SPOOL_ERR_UNSAFE ? EX_NOPERM : EX_IOERR;
 		goto out;
 	}
 	return 0;

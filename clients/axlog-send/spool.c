@@ -47,6 +47,18 @@ open_dir(const char *dir)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Ours and written by us alone (checked on the open fd: no race). */
+static int
+dir_is_private(int fd)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1)
+		return 0;
+	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
 /* Take the lock if nobody has it: 0 (owner or not) or -1. */
 static int
 lock(struct spool *sp)
@@ -75,7 +87,15 @@ spool_open(const char *dir, struct spool **out)
 		spool_free(sp);
 		return SPOOL_ERR_NOMEM;
 	}
-	if ((sp->dirfd = open_dir(dir)) == -1 || lock(sp) == -1) {
+	if ((sp->dirfd = open_dir(dir)) == -1) {
+		spool_free(sp);
+		return SPOOL_ERR_IO;
+	}
+	if (!dir_is_private(sp->dirfd)) {
+		spool_free(sp);
+		return SPOOL_ERR_UNSAFE;
+	}
+	if (lock(sp) == -1) {
 		spool_free(sp);
 		return SPOOL_ERR_IO;
 	}

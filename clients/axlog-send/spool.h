@@ -20,11 +20,15 @@ enum spool_res {
 	SPOOL_OK,
 	SPOOL_ERR_IO,	/* a system call failed; errno says which */
 	SPOOL_ERR_NOMEM,	/* out of memory */
+	SPOOL_ERR_UNSAFE,	/* not a directory of ours that only we write */
 };
 
 /*
  * Open dir, creating it (mode 0700) when missing, and try to lock it
- * (flock on dir/.lock) so only one run resends its files.  *sp is NULL
+ * (flock on dir/.lock) so only one run resends its files.  A directory
+ * that another user owns, or that group or others may write, is refused
+ * (SPOOL_ERR_UNSAFE): whoever can write it can plant events that this
+ * run would send with its key, or remove the ones it kept.  *sp is NULL
  * on failure; free it with spool_free.
  */
 enum spool_res	 spool_open(const char *dir, struct spool **sp);

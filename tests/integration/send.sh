@@ -18,7 +18,7 @@ SEND=${SEND:-$top_builddir/clients/axlog-send/axlog-send}
 
 it_init
 it_require nginx
-it_plan 88
+it_plan 91
 
 for p in "$SEND" "$IT_INGEST" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -402,6 +402,14 @@ proxy_reset 404
 run_send "AXLOG_KEY=$KEY" "AXLOG_URL=$PROXY" -- --spool "$D/spool404" < <(events 3 send.notfound)
 it_is "$SEND_RC" 76 "404 (a wrong URL): exit 76"
 it_is "$(spool_check "$D/spool404")" "1 3 ok" "404 (a wrong URL): the events kept in the spool"
+
+# A spool that others may write: refused before anything is read or sent.
+mkdir -m 0777 "$D/spool-open"
+chmod 0777 "$D/spool-open"
+run_send "AXLOG_KEY=$KEY" -- --spool "$D/spool-open" < <(events 2 send.openspool)
+it_is "$SEND_RC" 77 "a spool directory others may write: exit 77"
+it_like "$SEND_ERR" 'refused as a spool' "a spool directory others may write: says why" || it_diag "$SEND_ERR"
+it_is "$(count "event_type = 'send.openspool'")" 0 "a spool directory others may write: nothing sent"
 
 # ---------------------------------------------------------------------------
 # Batches: gzip, the count limit, the byte limit

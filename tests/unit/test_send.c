@@ -572,6 +572,28 @@ Test(spool, write_list_read_remove)
 	spool_free(sp);
 }
 
+Test(spool, refuses_a_directory_others_may_write_or_own)
+{
+	struct spool	*sp;
+
+	cr_assert_eq(chmod(tmpdir, 0770), 0);
+	cr_assert_eq(spool_open(tmpdir, &sp), SPOOL_ERR_UNSAFE);
+	cr_assert_null(sp);
+	cr_assert_eq(chmod(tmpdir, 0702), 0);
+	cr_assert_eq(spool_open(tmpdir, &sp), SPOOL_ERR_UNSAFE);
+	cr_assert_eq(chmod(tmpdir, 0755), 0);
+	cr_assert_eq(spool_open(tmpdir, &sp), SPOOL_OK);
+	spool_free(sp);
+	if (geteuid() == 0) {
+		/* Another user's directory, even a private one. */
+		cr_assert_eq(chmod(tmpdir, 0700), 0);
+		cr_assert_eq(chown(tmpdir, 65534, 65534), 0);
+		cr_assert_eq(spool_open(tmpdir, &sp), SPOOL_ERR_UNSAFE);
+		cr_assert_eq(chown(tmpdir, 0, 0), 0);
+	}
+	cr_assert_eq(chmod(tmpdir, 0700), 0);
+}
+
 Test(spool, a_second_run_does_not_own_it)
 {
 	struct spool	*a, *b;
