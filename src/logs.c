@@ -316,13 +316,14 @@ write_row(struct resp *p, enum logs_format fmt, const PGresult *r, int i,
 }
 
 static void
-failed(struct db *db, struct resp *p, enum db_err e)
+failed(struct db *db, struct resp *p)
 {
-	if (e != DB_UNAVAILABLE)
-		fprintf(stderr, "axlog-stats: database: %s (SQLSTATE %s)\n",
-		    db_errmsg(db), db_sqlstate(db));
 	if (!p->sent)
-		(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+		(void)resp_unavailable(p, "database: %s", db_cause(db));
+	else
+		/* Not a 503: a 200 cut short, which the client cannot tell. */
+		fprintf(stderr, "axlog-stats: export cut short: database: "
+		    "%s\n", db_cause(db));
 }
 
 static void
@@ -344,16 +345,14 @@ export(struct db *db, struct resp *p, const struct logs_params *lp)
 	struct logs_sql	 s;
 	struct cursor	 after = lp->cursor;
 	PGresult	*r;
-	enum db_err	 e;
 	int		 i, n, more = 1, first = 1;
 
 	while (more) {
 		build_sql(lp, lp->has_cursor || !first ? &after : NULL,
 		    LOGS_EXPORT_CHUNK, &s);
 		db_set_timeout(db, 30000);
-		if ((e = db_exec(db, s.text, s.n, s.values, &r, DB_RETRY)) !=
-		    DB_OK) {
-			failed(db, p, e);
+		if (db_exec(db, s.text, s.n, s.values, &r, DB_RETRY) != DB_OK) {
+			failed(db, p);
 			break;
 		}
 		if (first) {
@@ -424,13 +423,11 @@ page(struct db *db, const struct req *r, struct resp *p,
 	struct cursor		 last;
 	char			 next[CURSOR_LEN + 1];
 	PGresult		*res;
-	enum db_err		 e;
 	int			 i, n, has_next;
 
 	build_sql(lp, lp->has_cursor ? &lp->cursor : NULL, lp->limit + 1, &s);
-	if ((e = db_exec(db, s.text, s.n, s.values, &res, DB_RETRY)) !=
-	    DB_OK) {
-		failed(db, p, e);
+	if (db_exec(db, s.text, s.n, s.values, &res, DB_RETRY) != DB_OK) {
+		failed(db, p);
 		return;
 	}
 	n = PQntuples(res);
