@@ -4,6 +4,7 @@
  * (the first page of one app reads the (app_id, created_at, id) index in
  * order); every value goes as a parameter.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "csv.h"
 #include "cursor.h"
 #include "event.h"
+#include "hex.h"
 #include "logs.h"
 #include "query.h"
 #include "settings.h"
@@ -25,6 +27,7 @@ struct logs_params {
 	const char		*subtype, *user_id, *fingerprint, *ip;
 	const char		*success, *q;
 	unsigned long		 limit;
+	const char		*cursor_text;	/* as given, checked later */
 	int			 has_cursor;
 	struct cursor		 cursor;
 	enum logs_format	 format;
@@ -34,6 +37,18 @@ static const char *const logs_names[] = {
 	"event_subtype", "user_id", "fingerprint", "ip_address", "success",
 	"q", "limit", "cursor", "format", NULL
 };
+
+/*
+ * The cursors' key, axlog.cursor_secret (sql/006_cursor_secret.sql),
+ * which only the read role may read.  It never changes, so the first
+ * request that needs it reads it and the process keeps it.
+ */
+static const char key_sql[] =
+    "SELECT encode(secret, 'hex') FROM axlog.cursor_secret";
+
+static pthread_mutex_t	key_lock = PTHREAD_MUTEX_INITIALIZER;
+static int		key_loaded;
+static uint8_t		key_cached[CURSOR_KEY_LEN];
 
 #define MAX_PARAMS	16
 
@@ -146,14 +161,8 @@ parse_paging(const struct query *q, struct logs_params *lp, char *msg,
 	if (one(q, "limit", &v) || (v && settings_parse_ulong(v, 1,
 	    LOGS_MAX_LIMIT, &lp->limit) != 0))
 		return bad(msg, msgsz, "limit", "must be 1 to 1000");
-	if (one(q, "cursor", &v))
+	if (one(q, "cursor", &lp->cursor_text))
 		return bad(msg, msgsz, "cursor", "given more than once");
-	if (v != NULL) {
-		if (cursor_decode(v, &lp->cursor) != 0)
-			return bad(msg, msgsz, "cursor", "malformed or altered "
-			    "cursor");
-		lp->has_cursor = 1;
-	}
 	if (one(q, "format", &v))
 		return bad(msg, msgsz, "format", "given more than once");
 	if (v == NULL || strcmp(v, "json") == 0)
@@ -326,6 +335,56 @@ failed(struct db *db, struct resp *p)
 		    "%s\n", db_cause(db));
 }
 
+/* 32 bytes from their 64 hex digits; -1 if s is not that. */
+static int
+key_from_hex(const char *s, uint8_t key[CURSOR_KEY_LEN])
+{
+	int	i, hi, lo;
+
+	if (strlen(s) != 2 * CURSOR_KEY_LEN)
+		return -1;
+	for (i = 0; i < CURSOR_KEY_LEN; i++) {
+		if ((hi = hex_value(s[2 * i])) < 0 ||
+		    (lo = hex_value(s[2 * i + 1])) < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* The cursors' key into key: 0, or -1 with the 503 answered. */
+static int
+cursor_key(struct db *db, struct resp *p, uint8_t key[CURSOR_KEY_LEN])
+{
+	PGresult	*r;
+	int		 ok;
+
+	pthread_mutex_lock(&key_lock);
+	if (key_loaded)
+		memcpy(key, key_cached, CURSOR_KEY_LEN);
+	ok = key_loaded;
+	pthread_mutex_unlock(&key_lock);
+	if (ok)
+		return 0;
+	if (db_exec(db, key_sql, 0, NULL, &r, DB_RETRY) != DB_OK) {
+		(void)resp_unavailable(p, "reading the cursor secret: %s",
+		    db_cause(db));
+		return -1;
+	}
+	ok = PQntuples(r) == 1 && key_from_hex(PQgetvalue(r, 0, 0), key) == 0;
+	PQclear(r);
+	if (!ok) {
+		(void)resp_unavailable(p, "axlog.cursor_secret holds no "
+		    "32-byte secret: run axlogctl migrate");
+		return -1;
+	}
+	pthread_mutex_lock(&key_lock);
+	memcpy(key_cached, key, CURSOR_KEY_LEN);
+	key_loaded = 1;
+	pthread_mutex_unlock(&key_lock);
+	return 0;
+}
+
 static void
 set_cursor_from(const PGresult *r, int i, struct cursor *c)
 {
@@ -422,6 +481,7 @@ page(struct db *db, const struct req *r, struct resp *p,
 	struct logs_sql		 s;
 	struct cursor		 last;
 	char			 next[CURSOR_LEN + 1];
+	uint8_t			 key[CURSOR_KEY_LEN];
 	PGresult		*res;
 	int			 i, n, has_next;
 
@@ -432,6 +492,10 @@ page(struct db *db, const struct req *r, struct resp *p,
 	}
 	n = PQntuples(res);
 	has_next = (unsigned long)n > lp->limit;
+	if (has_next && cursor_key(db, p, key) != 0) {
+		PQclear(res);
+		return;
+	}
 	if (has_next)
 		n = (int)lp->limit;
 	events = json_object_new_array();
@@ -442,7 +506,7 @@ page(struct db *db, const struct req *r, struct resp *p,
 	json_object_object_add(o, "next_cursor", NULL);
 	if (has_next) {
 		set_cursor_from(res, n - 1, &last);
-		if (cursor_encode(&last, next) == 0) {
+		if (cursor_encode(&last, key, next) == 0) {
 			json_object_object_add(o, "next_cursor",
 			    json_object_new_string(next));
 			next_link(r, next, p);
@@ -462,6 +526,7 @@ logs_serve(struct db *db, const struct req *r, struct resp *p,
 	struct query		 q;
 	const char		*badkey;
 	char			 msg[160];
+	uint8_t			 key[CURSOR_KEY_LEN];
 	enum ax_err		 e;
 
 	memset(&lp, 0, sizeof(lp));
@@ -483,6 +548,17 @@ logs_serve(struct db *db, const struct req *r, struct resp *p,
 	}
 	if (readauth_scope(who, &lp.sp, p) != AX_OK)
 		goto out;
+	if (lp.cursor_text != NULL) {
+		if (cursor_key(db, p, key) != 0)
+			goto out;
+		if (cursor_decode(lp.cursor_text, key, &lp.cursor) != 0) {
+			(void)resp_error(p, AX_ERR_BAD_CURSOR, "cursor: "
+			    "malformed, altered or not made by this server",
+			    NULL);
+			goto out;
+		}
+		lp.has_cursor = 1;
+	}
 	if (lp.format == FMT_JSON)
 		page(db, r, p, &lp);
 	else

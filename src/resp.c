@@ -17,6 +17,8 @@ static const struct {
 } errors[AX_ERR__COUNT] = {
 	[AX_OK] = { 200, "ok", "ok" },
 	[AX_ERR_BAD_REQUEST] = { 400, "bad_request", "malformed request" },
+	[AX_ERR_BAD_CURSOR] = { 400, "bad_cursor",
+	    "cursor: malformed, altered or not made by this server" },
 	[AX_ERR_INVALID_JSON] = { 400, "invalid_json", "body is not valid JSON" },
 	[AX_ERR_INVALID_EVENT] = { 400, "invalid_event", "an event is invalid" },
 	[AX_ERR_INVALID_ENCODING] = { 400, "invalid_encoding",

@@ -366,6 +366,7 @@ static const struct {
 	int		 retry;
 } table[] = {
 	{ AX_ERR_BAD_REQUEST, 400, "Status: 400 Bad Request", "bad_request", 0 },
+	{ AX_ERR_BAD_CURSOR, 400, "Status: 400 Bad Request", "bad_cursor", 0 },
 	{ AX_ERR_INVALID_JSON, 400, "Status: 400 Bad Request", "invalid_json",
 	    0 },
 	{ AX_ERR_INVALID_EVENT, 400, "Status: 400 Bad Request",
