@@ -38,6 +38,12 @@ static const char *const logs_names[] = {
 	"q", "limit", "cursor", "format", NULL
 };
 
+/* What the next page's Link carries: every parameter but cursor. */
+static const char *const link_names[] = {
+	"from", "to", "app", "event_type", "event_subtype", "user_id",
+	"fingerprint", "ip_address", "success", "q", "limit", "format", NULL
+};
+
 /*
  * The cursors' key, axlog.cursor_secret (sql/006_cursor_secret.sql),
  * which only the read role may read.  It never changes, so the first
@@ -440,42 +446,70 @@ export(struct db *db, struct resp *p, const struct logs_params *lp)
 	free(lb.buf);
 }
 
-/* The request's own query with cursor=next in place of any cursor. */
-static void
-next_link(const struct req *r, const char *next, struct resp *p)
+/*
+ * Append name=value, each percent-encoded, and a '&' to the link being
+ * built in buf (size bufsz, *off bytes so far); -1 when it does not fit.
+ */
+static int
+link_param(char *buf, size_t bufsz, size_t *off, const char *name,
+    const char *value)
 {
-	char		 link[4096];
-	const char	*qs = r->query, *amp;
-	size_t		 off, n;
-	int		 w;
+	size_t	n;
 
-	w = snprintf(link, sizeof(link), "<%s?", r->path);
-	if (w < 0 || (size_t)w >= sizeof(link))
+	if ((n = query_encode(name, NULL, buf + *off, bufsz - *off)) ==
+	    (size_t)-1 || *off + n + 2 >= bufsz)
+		return -1;
+	*off += n;
+	buf[(*off)++] = '=';
+	if ((n = query_encode(value, NULL, buf + *off, bufsz - *off)) ==
+	    (size_t)-1 || *off + n + 2 >= bufsz)
+		return -1;
+	*off += n;
+	buf[(*off)++] = '&';
+	return 0;
+}
+
+/*
+ * Link: <path?params&cursor=next>; rel="next" (RFC 8288).  Made from
+ * the parameters as parsed, each known one percent-encoded again, so no
+ * byte of the client's own query string reaches the header: a q holding
+ * '>' or '"' cannot close the target or add a link.
+ */
+static void
+next_link(const struct req *r, const struct query *q, const char *next,
+    struct resp *p)
+{
+	char		*link;
+	const char	*v;
+	size_t		 off = 1, n, sz, i, k;
+	int		 ok = 1;
+
+	/* Each byte of the path and the query becomes at most three. */
+	sz = 3 * (strlen(r->path) + strlen(r->query)) + CURSOR_LEN + 32;
+	if ((link = malloc(sz)) == NULL)
 		return;
-	off = (size_t)w;
-	for (; *qs != '\0'; qs = *amp ? amp + 1 : amp) {
-		amp = strchr(qs, '&');
-		if (amp == NULL)
-			amp = qs + strlen(qs);
-		n = (size_t)(amp - qs);
-		if (n == 0 || (n >= 6 && strncmp(qs, "cursor", 6) == 0 &&
-		    (n == 6 || qs[6] == '=')))
-			continue;
-		if (off + n + 2 >= sizeof(link))
-			return;
-		memcpy(link + off, qs, n);
+	link[0] = '<';
+	if ((n = query_encode(r->path, "/", link + off, sz - off)) ==
+	    (size_t)-1)
+		ok = 0;
+	else {
 		off += n;
-		link[off++] = '&';
+		link[off++] = '?';
 	}
-	w = snprintf(link + off, sizeof(link) - off, "cursor=%s>; rel=\"next\"",
-	    next);
-	if (w > 0 && (size_t)w < sizeof(link) - off)
+	for (i = 0; ok && link_names[i] != NULL; i++)
+		for (k = 0; ok && (v = query_nth(q, link_names[i], k)) != NULL;
+		    k++)
+			ok = link_param(link, sz, &off, link_names[i], v) == 0;
+	/* A cursor is base64url: nothing in it needs encoding. */
+	if (ok && (size_t)snprintf(link + off, sz - off, "cursor=%s>; "
+	    "rel=\"next\"", next) < sz - off)
 		(void)resp_header(p, "Link", link);
+	free(link);
 }
 
 static void
 page(struct db *db, const struct req *r, struct resp *p,
-    const struct logs_params *lp)
+    const struct query *q, const struct logs_params *lp)
 {
 	struct json_object	*o, *events;
 	struct logs_sql		 s;
@@ -509,7 +543,7 @@ page(struct db *db, const struct req *r, struct resp *p,
 		if (cursor_encode(&last, key, next) == 0) {
 			json_object_object_add(o, "next_cursor",
 			    json_object_new_string(next));
-			next_link(r, next, p);
+			next_link(r, q, next, p);
 		}
 	}
 	PQclear(res);
@@ -560,7 +594,7 @@ logs_serve(struct db *db, const struct req *r, struct resp *p,
 		lp.has_cursor = 1;
 	}
 	if (lp.format == FMT_JSON)
-		page(db, r, p, &lp);
+		page(db, r, p, &q, &lp);
 	else
 		export(db, p, &lp);
 out:
