@@ -421,6 +421,8 @@ export(struct db *db, struct resp *p, const struct logs_params *lp)
 			break;
 		}
 		if (first) {
+			/* A copy of the events: no cache may keep one. */
+			(void)resp_header(p, "Cache-Control", "no-store");
 			(void)resp_header(p, "Content-Disposition",
 			    lp->format == FMT_CSV ? "attachment; filename="
 			    "\"axlog-events.csv\"" : "attachment; filename="
