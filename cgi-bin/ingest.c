@@ -32,7 +32,7 @@ main(void)
 {
 	struct settings		s;
 	struct ingest		in = { NULL, NULL, NULL };
-	struct server_opts	opts = { 1, 1, NULL };
+	struct server_opts	opts = { 1, 1, NULL, "axlog-ingest" };
 	int			rc;
 
 	settings_load_or_exit(&s, "axlog-ingest");

@@ -11,6 +11,9 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Any fixed key: the fuzzer finds what decodes only by breaking HMAC. */
+static const uint8_t key[CURSOR_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,9 +25,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	if (cursor_decode(buf, &c) == 0) {
-		if (cursor_encode(&c, enc) != 0 || strcmp(enc, buf) != 0 ||
-		    cursor_decode(enc, &d) != 0 || d.created_us != c.created_us)
+	if (cursor_decode(buf, key, &c) == 0) {
+		if (cursor_encode(&c, key, enc) != 0 || strcmp(enc, buf) != 0 ||
+		    cursor_decode(enc, key, &d) != 0 ||
+		    d.created_us != c.created_us)
 			abort();
 	}
 	need = csv_cell(buf, size, NULL, 0);

@@ -31,6 +31,7 @@ struct db {
 	int			 timed_out;	/* last call hit the deadline */
 	char			 errmsg[256];
 	char			 sqlstate[6];
+	char			 cause[256 + 20];	/* db_cause's text */
 };
 
 int64_t
@@ -128,6 +129,16 @@ const char *
 db_sqlstate(const struct db *db)
 {
 	return db->sqlstate;
+}
+
+const char *
+db_cause(struct db *db)
+{
+	snprintf(db->cause, sizeof(db->cause), "%s%s%s%s",
+	    db->errmsg[0] != '\0' ? db->errmsg : "unknown database error",
+	    db->sqlstate[0] != '\0' ? " (SQLSTATE " : "", db->sqlstate,
+	    db->sqlstate[0] != '\0' ? ")" : "");
+	return db->cause;
 }
 
 PGconn *

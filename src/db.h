@@ -95,6 +95,13 @@ void		 db_set_timeout(struct db *, int ms);
 /* Last error: a one-line message and the SQLSTATE ("" when none). */
 const char	*db_errmsg(const struct db *);
 const char	*db_sqlstate(const struct db *);
+/*
+ * The last error for a log line: the message and its SQLSTATE when the
+ * server sent one ("timed out waiting for the database", libpq's "server
+ * closed the connection unexpectedly", "... (SQLSTATE 42P01)").  Valid
+ * until the next call on db.
+ */
+const char	*db_cause(struct db *);
 /* The live connection, or NULL (for PQescapeIdentifier and the like). */
 PGconn		*db_conn(struct db *);
 

@@ -9,6 +9,7 @@
 enum ax_err {
 	AX_OK = 0,
 	AX_ERR_BAD_REQUEST,	/* 400 bad_request: malformed parameter or header */
+	AX_ERR_BAD_CURSOR,	/* 400 bad_cursor: a cursor axlog did not make */
 	AX_ERR_INVALID_JSON,	/* 400 invalid_json: body is not JSON / NDJSON */
 	AX_ERR_INVALID_EVENT,	/* 400 invalid_event: an event fails validation */
 	AX_ERR_INVALID_ENCODING,/* 400 invalid_encoding: bad gzip or UTF-8 */

@@ -135,11 +135,14 @@ add_database(struct json_object *checks, int up, double ms,
 
 /* Schema at least as new as the binaries. */
 static int
-add_schema(struct json_object *checks, int version)
+add_schema(struct json_object *checks, int version, struct resp *p)
 {
 	struct json_object	*o;
 	int			 ok = version >= schema_version();
 
+	if (!ok)
+		resp_cause(p, "schema at version %d, these programs need %d "
+		    "(run axlogctl migrate)", version, schema_version());
 	o = check(ok ? "ok" : "down");
 	json_object_object_add(o, "version", json_object_new_int(version));
 	json_object_object_add(o, "expected", json_object_new_int(
@@ -181,10 +184,10 @@ send_health(struct resp *p, const char *status, struct json_object *checks)
 
 /*
  * The schema's version (0: no schema yet), or -1 when the database could
- * not be asked.
+ * not be asked (the cause kept in p).
  */
 static int
-schema_version_of(struct db *db)
+schema_version_of(struct db *db, struct resp *p)
 {
 	PGresult	*r;
 	enum db_err	 e;
@@ -201,8 +204,10 @@ schema_version_of(struct db *db)
 	e = db_exec(db, version_sql, 0, NULL, &r, DB_RETRY);
 	if (e == DB_FAILED)	/* no schema_migrations: no schema */
 		return 0;
-	if (e != DB_OK)
+	if (e != DB_OK) {
+		resp_cause(p, "reading the schema version: %s", db_cause(db));
 		return -1;
+	}
 	v = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	pthread_mutex_lock(&version_lock);
@@ -226,13 +231,15 @@ full(struct db *db, struct resp *p)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = db_query(db, "health_check", 0, NULL, &r, DB_RETRY);
 	if (e == DB_OK)
-		version = schema_version_of(db);
+		version = schema_version_of(db, p);
 	else
-		fprintf(stderr, "axlog-health: database: %s\n", db_errmsg(db));
+		/* The log line of the 503 says why: hosts and roles stay
+		 * out of the answer. */
+		resp_cause(p, "database: %s", db_cause(db));
 	known = e == DB_OK && replica_read(r, 1, &rp) == 0;
 	fresh = add_database(checks, version >= 0, ms_since(&t0),
 	    known ? &rp : NULL);
-	if (version >= 0 && add_schema(checks, version))
+	if (version >= 0 && add_schema(checks, version, p))
 		status = add_partitions(checks, PQgetvalue(r, 0, 0)) &&
 		    fresh ? "ok" : "degraded";
 	PQclear(r);
@@ -257,7 +264,7 @@ database_only(struct db *db, struct resp *p)
 	e = db_query(db, "health_reach", 0, NULL, &r, DB_RETRY);
 	if (e != DB_OK)
 		/* The reason goes to the log: hosts and roles stay private. */
-		fprintf(stderr, "axlog-health: database: %s\n", db_errmsg(db));
+		resp_cause(p, "database: %s", db_cause(db));
 	known = e == DB_OK && replica_read(r, 0, &rp) == 0;
 	fresh = add_database(checks, e == DB_OK, ms_since(&t0),
 	    known ? &rp : NULL);

@@ -230,8 +230,10 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 	 * only passes strings along. */
 	job->rows_text = strdup(json_object_to_json_string_ext(
 	    job->batch.rows, JSON_C_TO_STRING_PLAIN));
-	if (job->rows_text == NULL)
+	if (job->rows_text == NULL) {
+		resp_cause(p, "out of memory");
 		return refuse(p, AX_ERR_UNAVAILABLE, NULL);
+	}
 	return AX_OK;
 }
 
@@ -444,14 +446,14 @@ ingest_run_group(struct db *db, struct ingest_job **jobs, size_t n,
 	}
 }
 
-/* The database failed us: one log line when it is a bug, and a 503. */
+/* The database failed us (or the queue is full): a 503 and its cause. */
 static void
 unavailable(struct resp *p, const struct ingest_job *job)
 {
-	if (job->err != DB_UNAVAILABLE)
-		fprintf(stderr, "axlog-ingest: database: %s (SQLSTATE %s)\n",
-		    job->errmsg, job->sqlstate);
-	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+	(void)resp_unavailable(p, "%s%s%s%s", job->errmsg[0] != '\0' ?
+	    job->errmsg : "unknown database error", job->sqlstate[0] != '\0' ?
+	    " (SQLSTATE " : "", job->sqlstate, job->sqlstate[0] != '\0' ?
+	    ")" : "");
 }
 
 void
@@ -471,11 +473,13 @@ ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
 		unavailable(p, job);
 	} else if (job->key_only && !job->key_found)
 		unauthorized(p, "unknown or revoked ingest key");
-	else if (job->key_only)
+	else if (job->key_only) {
+		if (job->pending == AX_ERR_UNAVAILABLE)
+			resp_cause(p, "out of memory reading the events");
 		(void)resp_error(p, job->pending, job->pending_msg[0] ?
 		    job->pending_msg : NULL, job->pending ==
 		    AX_ERR_INVALID_EVENT ? job->batch.details : NULL);
-	else
+	} else
 		answer_stored(p, job);
 }
 

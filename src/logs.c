@@ -4,6 +4,7 @@
  * (the first page of one app reads the (app_id, created_at, id) index in
  * order); every value goes as a parameter.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "csv.h"
 #include "cursor.h"
 #include "event.h"
+#include "hex.h"
 #include "logs.h"
 #include "query.h"
 #include "settings.h"
@@ -25,6 +27,7 @@ struct logs_params {
 	const char		*subtype, *user_id, *fingerprint, *ip;
 	const char		*success, *q;
 	unsigned long		 limit;
+	const char		*cursor_text;	/* as given, checked later */
 	int			 has_cursor;
 	struct cursor		 cursor;
 	enum logs_format	 format;
@@ -34,6 +37,24 @@ static const char *const logs_names[] = {
 	"event_subtype", "user_id", "fingerprint", "ip_address", "success",
 	"q", "limit", "cursor", "format", NULL
 };
+
+/* What the next page's Link carries: every parameter but cursor. */
+static const char *const link_names[] = {
+	"from", "to", "app", "event_type", "event_subtype", "user_id",
+	"fingerprint", "ip_address", "success", "q", "limit", "format", NULL
+};
+
+/*
+ * The cursors' key, axlog.cursor_secret (sql/006_cursor_secret.sql),
+ * which only the read role may read.  It never changes, so the first
+ * request that needs it reads it and the process keeps it.
+ */
+static const char key_sql[] =
+    "SELECT encode(secret, 'hex') FROM axlog.cursor_secret";
+
+static pthread_mutex_t	key_lock = PTHREAD_MUTEX_INITIALIZER;
+static int		key_loaded;
+static uint8_t		key_cached[CURSOR_KEY_LEN];
 
 #define MAX_PARAMS	16
 
@@ -146,14 +167,8 @@ parse_paging(const struct query *q, struct logs_params *lp, char *msg,
 	if (one(q, "limit", &v) || (v && settings_parse_ulong(v, 1,
 	    LOGS_MAX_LIMIT, &lp->limit) != 0))
 		return bad(msg, msgsz, "limit", "must be 1 to 1000");
-	if (one(q, "cursor", &v))
+	if (one(q, "cursor", &lp->cursor_text))
 		return bad(msg, msgsz, "cursor", "given more than once");
-	if (v != NULL) {
-		if (cursor_decode(v, &lp->cursor) != 0)
-			return bad(msg, msgsz, "cursor", "malformed or altered "
-			    "cursor");
-		lp->has_cursor = 1;
-	}
 	if (one(q, "format", &v))
 		return bad(msg, msgsz, "format", "given more than once");
 	if (v == NULL || strcmp(v, "json") == 0)
@@ -316,13 +331,64 @@ write_row(struct resp *p, enum logs_format fmt, const PGresult *r, int i,
 }
 
 static void
-failed(struct db *db, struct resp *p, enum db_err e)
+failed(struct db *db, struct resp *p)
 {
-	if (e != DB_UNAVAILABLE)
-		fprintf(stderr, "axlog-stats: database: %s (SQLSTATE %s)\n",
-		    db_errmsg(db), db_sqlstate(db));
 	if (!p->sent)
-		(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+		(void)resp_unavailable(p, "database: %s", db_cause(db));
+	else
+		/* Not a 503: a 200 cut short, which the client cannot tell. */
+		fprintf(stderr, "axlog-stats: export cut short: database: "
+		    "%s\n", db_cause(db));
+}
+
+/* 32 bytes from their 64 hex digits; -1 if s is not that. */
+static int
+key_from_hex(const char *s, uint8_t key[CURSOR_KEY_LEN])
+{
+	int	i, hi, lo;
+
+	if (strlen(s) != 2 * CURSOR_KEY_LEN)
+		return -1;
+	for (i = 0; i < CURSOR_KEY_LEN; i++) {
+		if ((hi = hex_value(s[2 * i])) < 0 ||
+		    (lo = hex_value(s[2 * i + 1])) < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* The cursors' key into key: 0, or -1 with the 503 answered. */
+static int
+cursor_key(struct db *db, struct resp *p, uint8_t key[CURSOR_KEY_LEN])
+{
+	PGresult	*r;
+	int		 ok;
+
+	pthread_mutex_lock(&key_lock);
+	if (key_loaded)
+		memcpy(key, key_cached, CURSOR_KEY_LEN);
+	ok = key_loaded;
+	pthread_mutex_unlock(&key_lock);
+	if (ok)
+		return 0;
+	if (db_exec(db, key_sql, 0, NULL, &r, DB_RETRY) != DB_OK) {
+		(void)resp_unavailable(p, "reading the cursor secret: %s",
+		    db_cause(db));
+		return -1;
+	}
+	ok = PQntuples(r) == 1 && key_from_hex(PQgetvalue(r, 0, 0), key) == 0;
+	PQclear(r);
+	if (!ok) {
+		(void)resp_unavailable(p, "axlog.cursor_secret holds no "
+		    "32-byte secret: run axlogctl migrate");
+		return -1;
+	}
+	pthread_mutex_lock(&key_lock);
+	memcpy(key_cached, key, CURSOR_KEY_LEN);
+	key_loaded = 1;
+	pthread_mutex_unlock(&key_lock);
+	return 0;
 }
 
 static void
@@ -344,19 +410,19 @@ export(struct db *db, struct resp *p, const struct logs_params *lp)
 	struct logs_sql	 s;
 	struct cursor	 after = lp->cursor;
 	PGresult	*r;
-	enum db_err	 e;
 	int		 i, n, more = 1, first = 1;
 
 	while (more) {
 		build_sql(lp, lp->has_cursor || !first ? &after : NULL,
 		    LOGS_EXPORT_CHUNK, &s);
 		db_set_timeout(db, 30000);
-		if ((e = db_exec(db, s.text, s.n, s.values, &r, DB_RETRY)) !=
-		    DB_OK) {
-			failed(db, p, e);
+		if (db_exec(db, s.text, s.n, s.values, &r, DB_RETRY) != DB_OK) {
+			failed(db, p);
 			break;
 		}
 		if (first) {
+			/* A copy of the events: no cache may keep one. */
+			(void)resp_header(p, "Cache-Control", "no-store");
 			(void)resp_header(p, "Content-Disposition",
 			    lp->format == FMT_CSV ? "attachment; filename="
 			    "\"axlog-events.csv\"" : "attachment; filename="
@@ -382,59 +448,90 @@ export(struct db *db, struct resp *p, const struct logs_params *lp)
 	free(lb.buf);
 }
 
-/* The request's own query with cursor=next in place of any cursor. */
-static void
-next_link(const struct req *r, const char *next, struct resp *p)
+/*
+ * Append name=value, each percent-encoded, and a '&' to the link being
+ * built in buf (size bufsz, *off bytes so far); -1 when it does not fit.
+ */
+static int
+link_param(char *buf, size_t bufsz, size_t *off, const char *name,
+    const char *value)
 {
-	char		 link[4096];
-	const char	*qs = r->query, *amp;
-	size_t		 off, n;
-	int		 w;
+	size_t	n;
 
-	w = snprintf(link, sizeof(link), "<%s?", r->path);
-	if (w < 0 || (size_t)w >= sizeof(link))
+	if ((n = query_encode(name, NULL, buf + *off, bufsz - *off)) ==
+	    (size_t)-1 || *off + n + 2 >= bufsz)
+		return -1;
+	*off += n;
+	buf[(*off)++] = '=';
+	if ((n = query_encode(value, NULL, buf + *off, bufsz - *off)) ==
+	    (size_t)-1 || *off + n + 2 >= bufsz)
+		return -1;
+	*off += n;
+	buf[(*off)++] = '&';
+	return 0;
+}
+
+/*
+ * Link: <path?params&cursor=next>; rel="next" (RFC 8288).  Made from
+ * the parameters as parsed, each known one percent-encoded again, so no
+ * byte of the client's own query string reaches the header: a q holding
+ * '>' or '"' cannot close the target or add a link.
+ */
+static void
+next_link(const struct req *r, const struct query *q, const char *next,
+    struct resp *p)
+{
+	char		*link;
+	const char	*v;
+	size_t		 off = 1, n, sz, i, k;
+	int		 ok = 1;
+
+	/* Each byte of the path and the query becomes at most three. */
+	sz = 3 * (strlen(r->path) + strlen(r->query)) + CURSOR_LEN + 32;
+	if ((link = malloc(sz)) == NULL)
 		return;
-	off = (size_t)w;
-	for (; *qs != '\0'; qs = *amp ? amp + 1 : amp) {
-		amp = strchr(qs, '&');
-		if (amp == NULL)
-			amp = qs + strlen(qs);
-		n = (size_t)(amp - qs);
-		if (n == 0 || (n >= 6 && strncmp(qs, "cursor", 6) == 0 &&
-		    (n == 6 || qs[6] == '=')))
-			continue;
-		if (off + n + 2 >= sizeof(link))
-			return;
-		memcpy(link + off, qs, n);
+	link[0] = '<';
+	if ((n = query_encode(r->path, "/", link + off, sz - off)) ==
+	    (size_t)-1)
+		ok = 0;
+	else {
 		off += n;
-		link[off++] = '&';
+		link[off++] = '?';
 	}
-	w = snprintf(link + off, sizeof(link) - off, "cursor=%s>; rel=\"next\"",
-	    next);
-	if (w > 0 && (size_t)w < sizeof(link) - off)
+	for (i = 0; ok && link_names[i] != NULL; i++)
+		for (k = 0; ok && (v = query_nth(q, link_names[i], k)) != NULL;
+		    k++)
+			ok = link_param(link, sz, &off, link_names[i], v) == 0;
+	/* A cursor is base64url: nothing in it needs encoding. */
+	if (ok && (size_t)snprintf(link + off, sz - off, "cursor=%s>; "
+	    "rel=\"next\"", next) < sz - off)
 		(void)resp_header(p, "Link", link);
+	free(link);
 }
 
 static void
 page(struct db *db, const struct req *r, struct resp *p,
-    const struct logs_params *lp)
+    const struct query *q, const struct logs_params *lp)
 {
 	struct json_object	*o, *events;
 	struct logs_sql		 s;
 	struct cursor		 last;
 	char			 next[CURSOR_LEN + 1];
+	uint8_t			 key[CURSOR_KEY_LEN];
 	PGresult		*res;
-	enum db_err		 e;
 	int			 i, n, has_next;
 
 	build_sql(lp, lp->has_cursor ? &lp->cursor : NULL, lp->limit + 1, &s);
-	if ((e = db_exec(db, s.text, s.n, s.values, &res, DB_RETRY)) !=
-	    DB_OK) {
-		failed(db, p, e);
+	if (db_exec(db, s.text, s.n, s.values, &res, DB_RETRY) != DB_OK) {
+		failed(db, p);
 		return;
 	}
 	n = PQntuples(res);
 	has_next = (unsigned long)n > lp->limit;
+	if (has_next && cursor_key(db, p, key) != 0) {
+		PQclear(res);
+		return;
+	}
 	if (has_next)
 		n = (int)lp->limit;
 	events = json_object_new_array();
@@ -445,10 +542,10 @@ page(struct db *db, const struct req *r, struct resp *p,
 	json_object_object_add(o, "next_cursor", NULL);
 	if (has_next) {
 		set_cursor_from(res, n - 1, &last);
-		if (cursor_encode(&last, next) == 0) {
+		if (cursor_encode(&last, key, next) == 0) {
 			json_object_object_add(o, "next_cursor",
 			    json_object_new_string(next));
-			next_link(r, next, p);
+			next_link(r, q, next, p);
 		}
 	}
 	PQclear(res);
@@ -465,6 +562,7 @@ logs_serve(struct db *db, const struct req *r, struct resp *p,
 	struct query		 q;
 	const char		*badkey;
 	char			 msg[160];
+	uint8_t			 key[CURSOR_KEY_LEN];
 	enum ax_err		 e;
 
 	memset(&lp, 0, sizeof(lp));
@@ -486,8 +584,19 @@ logs_serve(struct db *db, const struct req *r, struct resp *p,
 	}
 	if (readauth_scope(who, &lp.sp, p) != AX_OK)
 		goto out;
+	if (lp.cursor_text != NULL) {
+		if (cursor_key(db, p, key) != 0)
+			goto out;
+		if (cursor_decode(lp.cursor_text, key, &lp.cursor) != 0) {
+			(void)resp_error(p, AX_ERR_BAD_CURSOR, "cursor: "
+			    "malformed, altered or not made by this server",
+			    NULL);
+			goto out;
+		}
+		lp.has_cursor = 1;
+	}
 	if (lp.format == FMT_JSON)
-		page(db, r, p, &lp);
+		page(db, r, p, &q, &lp);
 	else
 		export(db, p, &lp);
 out:

@@ -66,6 +66,41 @@ query_parse(const char *qs, struct query *q, const char **bad)
 	return AX_OK;
 }
 
+static int
+unreserved(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~';
+}
+
+size_t
+query_encode(const char *s, const char *keep, char *out, size_t outsz)
+{
+	static const char	 digits[] = "0123456789ABCDEF";
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 n = 0;
+
+	for (; *u != '\0'; u++) {
+		if (unreserved(*u) || (keep != NULL &&
+		    strchr(keep, *u) != NULL)) {
+			if (n + 1 >= outsz)
+				return (size_t)-1;
+			out[n++] = (char)*u;
+			continue;
+		}
+		if (n + 3 >= outsz)
+			return (size_t)-1;
+		out[n++] = '%';
+		out[n++] = digits[*u >> 4];
+		out[n++] = digits[*u & 15];
+	}
+	if (outsz == 0)
+		return (size_t)-1;
+	out[n] = '\0';
+	return n;
+}
+
 void
 query_free(struct query *q)
 {

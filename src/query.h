@@ -39,4 +39,13 @@ const char	*query_get(const struct query *q, const char *key);
 size_t		 query_count(const struct query *q, const char *key);
 const char	*query_nth(const struct query *q, const char *key, size_t i);
 
+/*
+ * Percent-encode s (RFC 3986 §2.1) into out: every byte but the
+ * unreserved A-Z a-z 0-9 - . _ ~ and those in keep (may be NULL) becomes
+ * %XX, so the text is safe inside any URL, header or <...>.  Returns its
+ * length, or (size_t)-1 when it and the NUL do not fit in outsz bytes.
+ */
+size_t		 query_encode(const char *s, const char *keep, char *out,
+		    size_t outsz);
+
 #endif

@@ -36,10 +36,7 @@ readauth_check(struct db *db, const struct req *r, struct resp *p,
 	params[0] = c.hash_hex;
 	if ((e = db_query(db, "read_key", 1, params, &res, DB_RETRY)) !=
 	    DB_OK) {
-		if (e != DB_UNAVAILABLE)
-			fprintf(stderr, "axlog-stats: database: %s\n",
-			    db_errmsg(db));
-		(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+		(void)resp_unavailable(p, "reading the key: %s", db_cause(db));
 		return AX_ERR_UNAVAILABLE;
 	}
 	if (PQntuples(res) != 1)

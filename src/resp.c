@@ -1,6 +1,7 @@
 /*
  * resp.c: FastCGI/CGI response writing and the error → HTTP table.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ static const struct {
 } errors[AX_ERR__COUNT] = {
 	[AX_OK] = { 200, "ok", "ok" },
 	[AX_ERR_BAD_REQUEST] = { 400, "bad_request", "malformed request" },
+	[AX_ERR_BAD_CURSOR] = { 400, "bad_cursor",
+	    "cursor: malformed, altered or not made by this server" },
 	[AX_ERR_INVALID_JSON] = { 400, "invalid_json", "body is not valid JSON" },
 	[AX_ERR_INVALID_EVENT] = { 400, "invalid_event", "an event is invalid" },
 	[AX_ERR_INVALID_ENCODING] = { 400, "invalid_encoding",
@@ -164,6 +167,31 @@ int
 resp_empty(struct resp *p, int status)
 {
 	return send_head(p, status, NULL, 0);
+}
+
+void
+resp_cause(struct resp *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->cause[0] != '\0')
+		return;		/* the first cause is the one that counts */
+	va_start(ap, fmt);
+	(void)vsnprintf(p->cause, sizeof(p->cause), fmt, ap);
+	va_end(ap);
+}
+
+int
+resp_unavailable(struct resp *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->cause[0] == '\0') {
+		va_start(ap, fmt);
+		(void)vsnprintf(p->cause, sizeof(p->cause), fmt, ap);
+		va_end(ap);
+	}
+	return resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
 }
 
 int

@@ -14,6 +14,7 @@
 #include "err.h"
 
 #define RESP_MAX_HEADERS 16
+#define RESP_CAUSE_LEN	320
 
 /* Writes n bytes; returns n, or -1 on error (client gone). */
 typedef ssize_t (*resp_write_fn)(void *io, const char *buf, size_t n);
@@ -26,6 +27,7 @@ struct resp {
 	int		 status;	/* the status sent, for logs and tests */
 	size_t		 nheaders;
 	char		*headers[RESP_MAX_HEADERS];	/* "Name: value", owned */
+	char		 cause[RESP_CAUSE_LEN];	/* why a 503: the log's, never the client's */
 };
 
 void	resp_init(struct resp *p, resp_write_fn write, void *io);
@@ -58,6 +60,18 @@ int	resp_empty(struct resp *p, int status);
  */
 int	resp_error(struct resp *p, enum ax_err e, const char *msg,
 	    struct json_object *details);
+
+/*
+ * Every 503 gets one log line, written by server_dispatch, naming its
+ * cause: resp_cause() records it (printf-style) for a 503 sent otherwise
+ * (health's own body), resp_unavailable() records it and sends 503
+ * unavailable.  The first cause recorded is kept.  The cause stays out
+ * of the response: it may name hosts and roles.
+ */
+void	resp_cause(struct resp *p, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	resp_unavailable(struct resp *p, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 int		 resp_status_of(enum ax_err e);
 const char	*resp_code_of(enum ax_err e);

@@ -22,6 +22,9 @@
 
 extern char **environ;
 
+/* The program's name in log lines: set once, before any request. */
+static const char *server_name = "axlog";
+
 static ssize_t
 fcgx_read(void *io, char *buf, size_t n)
 {
@@ -76,11 +79,13 @@ server_dispatch(server_handler handler, void *ctx, char *const *envp,
 		(void)resp_error(&p, e, NULL, NULL);
 	else
 		handler(&r, &p, ctx);
-	if (!p.sent) {
-		fprintf(stderr, "axlog: %s %s: handler sent no response\n",
-		    r.method, r.path);
-		(void)resp_error(&p, AX_ERR_UNAVAILABLE, NULL, NULL);
-	}
+	if (!p.sent)
+		(void)resp_unavailable(&p, "handler sent no response");
+	/* One line per 503, whichever path sent it: a client retries a
+	 * 503, so an operator must learn why from the log alone. */
+	if (p.status == 503)
+		fprintf(stderr, "%s: 503 %s %s: %s\n", server_name, r.method,
+		    r.path, p.cause[0] != '\0' ? p.cause : "no cause recorded");
 	resp_free(&p);
 }
 
@@ -260,6 +265,8 @@ server_run(server_handler handler, void *ctx, const struct server_opts *o)
 {
 	int	in = STDIN_FILENO, out = STDOUT_FILENO;
 
+	if (o->name != NULL)
+		server_name = o->name;
 	/* A client that goes away must cost a failed write, not the process. */
 	signal(SIGPIPE, SIG_IGN);
 	if (FCGX_IsCGI()) {

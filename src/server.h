@@ -26,6 +26,7 @@ struct server_opts {
 	/* Called in each serving process before it accepts (after fork,
 	 * so threads it starts live there); 0 or the process exits. */
 	int	(*process_init)(void *ctx);
+	const char *name;	/* for log lines ("axlog-stats"); NULL: "axlog" */
 };
 
 /*
@@ -36,7 +37,11 @@ struct server_opts {
 int	server_run(server_handler handler, void *ctx,
 	    const struct server_opts *opts);
 
-/* Dispatch one request through handler (used by the loop and tests). */
+/*
+ * Dispatch one request through handler (used by the loop and tests).
+ * Every 503 writes one line to standard error: the program, the request
+ * and the cause the handler recorded (resp_cause).
+ */
 void	server_dispatch(server_handler handler, void *ctx, char *const *envp,
 	    req_read_fn read, void *rio, resp_write_fn write, void *wio);
 

@@ -384,17 +384,14 @@ send_cached(const struct req *r, struct resp *p, struct json_object *body,
 }
 
 static void
-db_failed(struct stats *st, struct resp *p, enum db_err e)
+db_failed(struct stats *st, struct resp *p)
 {
-	if (e != DB_UNAVAILABLE)
-		fprintf(stderr, "axlog-stats: database: %s (SQLSTATE %s)\n",
-		    db_errmsg(st->db), db_sqlstate(st->db));
-	(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+	(void)resp_unavailable(p, "database: %s", db_cause(st->db));
 }
 
 /* The server's kind and replay lag, asked before the data. */
 static enum db_err
-server_state(struct stats *st, struct replica *rp)
+server_state(struct stats *st, struct resp *p, struct replica *rp)
 {
 	PGresult	*res = NULL;
 	enum db_err	 e;
@@ -403,7 +400,7 @@ server_state(struct stats *st, struct replica *rp)
 	    DB_OK)
 		return e;
 	if (replica_read(res, 0, rp) != 0) {
-		fprintf(stderr, "axlog-stats: unreadable server state\n");
+		resp_cause(p, "unreadable server state");
 		e = DB_FAILED;
 	}
 	PQclear(res);
@@ -446,8 +443,8 @@ serve(struct stats *st, const struct req *r, struct resp *p,
 	params[1] = to;
 	params[2] = stats_params_apps_array(&sp, apps);
 	params[3] = sp.event_type;
-	if ((e = server_state(st, &rp)) != DB_OK) {
-		db_failed(st, p, e);
+	if ((e = server_state(st, p, &rp)) != DB_OK) {
+		db_failed(st, p);
 		goto out;
 	}
 	if (ep == EP_SUMMARY)
@@ -457,13 +454,13 @@ serve(struct stats *st, const struct req *r, struct resp *p,
 		e = db_query(st->db, ep == EP_APPS ? "stats_apps" :
 		    "stats_alerts", 1, params + 2, &res, DB_RETRY);
 	if (e != DB_OK) {
-		db_failed(st, p, e);
+		db_failed(st, p);
 		goto out;
 	}
 	body = ep == EP_SUMMARY ? summary_json(&sp, res) : ep == EP_APPS ?
 	    apps_json(res) : alerts_json(res);
 	if (body == NULL)
-		(void)resp_error(p, AX_ERR_UNAVAILABLE, NULL, NULL);
+		(void)resp_unavailable(p, "out of memory");
 	else
 		send_cached(r, p, body, &rp);
 out:

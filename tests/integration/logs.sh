@@ -12,7 +12,9 @@
 # cursors; keys and scopes; every bad parameter; NDJSON and CSV exports
 # equal to the table row for row, with formula neutralisation; 100,000
 # events of one app exported in flat memory; the first page's plan read
-# from the right index without a Sort.  TAP on stdout.
+# from the right index without a Sort; a Link that no q can break out
+# of; forged cursors (400 bad_cursor); exports not stored; one log line
+# for each 503 while PostgreSQL is stopped.  TAP on stdout.
 #
 # Time budget: 90 s; about 45 s in a sanitizer build, most of it loading
 # the 100,000 events and exporting them.  The elapsed time is printed as
@@ -25,7 +27,7 @@
 
 it_init
 it_require nginx
-it_plan 75
+it_plan 87
 
 T0=$SECONDS
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
@@ -1184,7 +1186,120 @@ py_checks 2 memory "$IT_PID_stats"
 py_checks 3 plan
 
 # ---------------------------------------------------------------------------
-# 7. Sanitizers (in a --enable-sanitizers build) found nothing (1 test)
+# 7. The Link header holds no client bytes (3 tests); forged cursors are
+#    400 bad_cursor, never 503 (3 tests); the cursor secret is the read
+#    role's (1 test); exports are not stored (2 tests); every 503 writes
+#    one log line naming its cause (3 tests)
+# ---------------------------------------------------------------------------
+
+# Two events whose message holds a q that would close the Link's target
+# and add a link of its own, were the query string copied into it.
+EVIL_Q='a>;rel="x",<https://evil.example/steal'
+EVIL_MSG="before $EVIL_Q after"
+"$IT_PYTHON" -c 'import json, sys
+print(json.dumps([{"event_type": "link_test", "message": sys.argv[1]}] * 2))' \
+    "$EVIL_MSG" >"$LG/evil.json"
+it_http POST "$N/ingest" -H "X-API-Key: $IT_INGEST_KEY" \
+    -H 'Content-Type: application/json' --data-binary @"$LG/evil.json"
+[ "$IT_HTTP_CODE" = 200 ] && [ "$(it_json accepted)" = 2 ] ||
+	it_bail "the two events for the Link test were not stored: $IT_HTTP_CODE $IT_HTTP_BODY"
+
+# The q as an attacker sends it: its bytes raw in the request line.
+it_http GET "$N/stats/logs?from=-1h&limit=1&q=$EVIL_Q" "${READ[@]}"
+LINK=$(it_http_header Link)
+EVIL_FIRST=$(it_json events.0.id 2>/dev/null)
+EVIL_NEXT=$(it_json next_cursor 2>/dev/null)
+TARGET=""
+if [[ $LINK =~ ^\<([^\<\>]*)\>\;\ rel=\"next\"$ ]]; then
+	TARGET=${BASH_REMATCH[1]}
+fi
+[ "$IT_HTTP_CODE" = 200 ] && [ -n "$TARGET" ] &&
+	[[ $TARGET != *[\"\,\;\<\>\ ]* ]] &&
+	[[ $TARGET == /stats/logs\?* ]] && [[ $TARGET == *"&cursor=$EVIL_NEXT" ]] &&
+	[[ $TARGET == *q=a%3E%3Brel%3D%22x%22%2C%3Chttps%3A%2F%2Fevil.example%2Fsteal* ]]
+it_ok $? "a q holding > ; \" , <: one Link, its target all percent-encoded" ||
+	it_diag "$IT_HTTP_CODE Link: $LINK"
+it_http GET "$N$TARGET" "${READ[@]}"
+EVIL_SECOND=$(it_json events.0.id 2>/dev/null)
+[ "$IT_HTTP_CODE" = 200 ] && [ -n "$EVIL_SECOND" ] &&
+	[ "$EVIL_SECOND" != "$EVIL_FIRST" ] &&
+	[ "$(it_json events.0.message 2>/dev/null)" = "$EVIL_MSG" ]
+it_ok $? "following that Link gives the next page: the other event" ||
+	it_diag "$IT_HTTP_CODE $IT_HTTP_BODY (first $EVIL_FIRST)"
+[ "$(it_json next_cursor 2>/dev/null)" = null ] && [ -z "$(it_http_header Link)" ]
+it_ok $? "and that page is the last: next_cursor null, no Link" ||
+	it_diag "$IT_HTTP_BODY / Link: $(it_http_header Link)"
+
+# forge VERSION US: a cursor as anyone could make one without the key: the
+# old layout (version 1, SHA-256 checksum), or version 2 with made-up MAC.
+forge() {
+	"$IT_PYTHON" - "$@" <<'EOF'
+import base64, hashlib, os, struct, sys, uuid
+ver, us = int(sys.argv[1]), int(sys.argv[2])
+raw = bytes([ver]) + struct.pack(">q", us) + uuid.uuid4().bytes
+raw += hashlib.sha256(raw).digest()[:4] if ver == 1 else os.urandom(16)
+print(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+EOF
+}
+declare -a FORGED=(
+	"of the old layout (SHA-256 checksum) with time INT64_MIN|$(forge 1 -9223372036854775808)"
+	"of the old layout with a time of today|$(forge 1 "$(date +%s)000000")"
+	"of the new layout, a made-up MAC and time INT64_MIN|$(forge 2 -9223372036854775808)"
+)
+for fc in "${FORGED[@]}"; do
+	what=${fc%%|*}
+	val=${fc#*|}
+	it_http GET "$N/stats/logs?from=-4d&limit=5&cursor=$val" "${READ[@]}"
+	[ "$IT_HTTP_CODE" = 400 ] && [ "$(it_json error 2>/dev/null)" = bad_cursor ] &&
+		[[ $(it_json message 2>/dev/null) == cursor:* ]] &&
+		[[ $(it_http_header Content-Type) == application/json* ]] &&
+		[ -z "$(it_http_header Retry-After)" ]
+	it_ok $? "a forged cursor $what: 400 bad_cursor (JSON), not 503" ||
+		it_diag "$IT_HTTP_CODE $IT_HTTP_BODY (cursor '$val')"
+done
+
+# The key is the read role's: the ingest role cannot read it.
+SECRET_STATS=$("$IT_PGBIN/psql" -X -q -A -t -h 127.0.0.1 -p "$IT_PG_PORT" \
+    -U axlog_stats -d axlog -c 'SELECT length(secret) FROM axlog.cursor_secret' 2>&1)
+SECRET_INGEST=$("$IT_PGBIN/psql" -X -q -A -t -h 127.0.0.1 -p "$IT_PG_PORT" \
+    -U axlog_ingest -d axlog -c 'SELECT length(secret) FROM axlog.cursor_secret' 2>&1)
+[ "$SECRET_STATS" = 32 ] && [[ $SECRET_INGEST == *"permission denied"* ]]
+it_ok $? "axlog.cursor_secret: 32 bytes the read role reads and the ingest role may not" ||
+	it_diag "stats: $SECRET_STATS / ingest: $SECRET_INGEST"
+
+for fmt in csv ndjson; do
+	it_http GET "$N/stats/logs?from=-1h&format=$fmt" "${READ[@]}"
+	[ "$IT_HTTP_CODE" = 200 ] && [ "$(it_http_header Cache-Control)" = no-store ]
+	it_ok $? "format=$fmt: Cache-Control: no-store" ||
+		it_diag "$IT_HTTP_CODE Cache-Control: $(it_http_header Cache-Control)"
+done
+
+# With PostgreSQL stopped, each program answers 503 and its log gets
+# exactly one line for it, naming the request and the cause.
+it_pg_stop || it_bail "PostgreSQL did not stop"
+# one_503_line NAME METHOD PATH CURL-ARGS...: the request is a 503 and
+# NAME's log grew by exactly one line, its 503 line with a cause.
+one_503_line() {
+	local name=$1 method=$2 path=$3 log=$IT_TMP/logs/$1.log before after line
+	shift 3
+	before=$(wc -l <"$log")
+	it_http "$method" "$N$path" "$@"
+	sleep 0.3
+	after=$(wc -l <"$log")
+	line=$(tail -n +"$((before + 1))" "$log")
+	[ "$IT_HTTP_CODE" = 503 ] && [ "$((after - before))" = 1 ] &&
+		[[ $line =~ ^axlog-$name:\ 503\ $method\ $path:\ .*(database|connect|server|refused).+ ]]
+	it_ok $? "PostgreSQL down: $method $path is a 503 and axlog-$name logs one line with its cause" ||
+		it_diag "$IT_HTTP_CODE, $((after - before)) new lines: $line"
+}
+one_503_line stats GET /stats "${READ[@]}"
+one_503_line health GET /health
+one_503_line ingest POST /ingest -H "X-API-Key: $IT_INGEST_KEY" \
+    -H 'Content-Type: application/json' --data-binary '{"event_type": "x"}'
+it_pg_start || it_bail "PostgreSQL did not start again"
+
+# ---------------------------------------------------------------------------
+# 8. Sanitizers (in a --enable-sanitizers build) found nothing (1 test)
 # ---------------------------------------------------------------------------
 
 it_unspawn ingest

@@ -328,3 +328,45 @@ Test(query, free_is_safe_after_failed_parse)
 	query_free(&q);
 	cr_assert_null(query_get(&q, "a"));
 }
+
+/* query_encode: what the Link header of /stats/logs is made of. */
+
+Test(query_encode, only_unreserved_bytes_stay)
+{
+	char	out[128];
+
+	cr_assert_eq(query_encode("a>;rel=\"x\",<https://evil.example/steal",
+	    NULL, out, sizeof(out)), 60);
+	cr_assert_str_eq(out, "a%3E%3Brel%3D%22x%22%2C%3Chttps%3A%2F%2F"
+	    "evil.example%2Fsteal");
+	cr_assert_eq(query_encode("AZaz09-._~", NULL, out, sizeof(out)), 10);
+	cr_assert_str_eq(out, "AZaz09-._~");
+	cr_assert_eq(query_encode("a b+c&d%e\r\n", NULL, out, sizeof(out)), 23);
+	cr_assert_str_eq(out, "a%20b%2Bc%26d%25e%0D%0A");
+}
+
+Test(query_encode, utf8_bytes_and_keep)
+{
+	char	out[64];
+
+	cr_assert_eq(query_encode("ñandú", NULL, out, sizeof(out)), 15);
+	cr_assert_str_eq(out, "%C3%B1and%C3%BA");
+	cr_assert_eq(query_encode("/stats/logs", "/", out, sizeof(out)), 11);
+	cr_assert_str_eq(out, "/stats/logs");
+	cr_assert_eq(query_encode("/a b/", "/", out, sizeof(out)), 7);
+	cr_assert_str_eq(out, "/a%20b/");
+}
+
+Test(query_encode, refuses_what_does_not_fit)
+{
+	char	out[8];
+
+	cr_assert_eq(query_encode("abcdefg", NULL, out, sizeof(out)), 7);
+	cr_assert_eq(query_encode("abcdefgh", NULL, out, sizeof(out)),
+	    (size_t)-1);
+	cr_assert_eq(query_encode("abcd>", NULL, out, sizeof(out)), 7);
+	cr_assert_eq(query_encode("abcde>", NULL, out, sizeof(out)),
+	    (size_t)-1);
+	cr_assert_eq(query_encode("", NULL, out, 1), 0);
+	cr_assert_eq(query_encode("", NULL, out, 0), (size_t)-1);
+}

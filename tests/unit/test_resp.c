@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <criterion/redirect.h>
 #include <json-c/json.h>
 
 #include "db.h"
@@ -366,6 +367,7 @@ static const struct {
 	int		 retry;
 } table[] = {
 	{ AX_ERR_BAD_REQUEST, 400, "Status: 400 Bad Request", "bad_request", 0 },
+	{ AX_ERR_BAD_CURSOR, 400, "Status: 400 Bad Request", "bad_cursor", 0 },
 	{ AX_ERR_INVALID_JSON, 400, "Status: 400 Bad Request", "invalid_json",
 	    0 },
 	{ AX_ERR_INVALID_EVENT, 400, "Status: 400 Bad Request",
@@ -810,4 +812,58 @@ Test(db_classify, malformed_sqlstate_is_unavailable)
 {
 	cr_assert_eq(db_classify("2350"), DB_UNAVAILABLE);
 	cr_assert_eq(db_classify("235050"), DB_UNAVAILABLE);
+}
+
+/* Every 503 writes one log line: the first cause recorded, never two. */
+
+static void
+two_causes(struct req *r, struct resp *p, void *ctx)
+{
+	resp_cause(p, "database: %s", "timed out waiting for the database");
+	(void)resp_unavailable(p, "a later cause, not logged");
+}
+
+static void
+bad_request(struct req *r, struct resp *p, void *ctx)
+{
+	(void)resp_error(p, AX_ERR_BAD_REQUEST, NULL, NULL);
+}
+
+Test(server, a_503_logs_one_line_with_its_first_cause,
+    .init = cr_redirect_stderr)
+{
+	const char		*env[] = { "REQUEST_METHOD=GET",
+	    "REQUEST_URI=/stats?app=a", NULL };
+	struct mem_writer	 w = { 0 };
+	struct parsed		 r;
+
+	server_dispatch(two_causes, NULL, env_of(env), NULL, NULL, mem_write,
+	    &w);
+	parse(&w, &r);
+	cr_assert_eq(strncmp(r.head, "Status: 503 ", 12), 0);
+	/* The cause is the log's: the client sees the usual message. */
+	cr_assert_null(strstr(r.body, "timed out"));
+	writer_free(&w);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("axlog: 503 GET /stats: database: timed out "
+	    "waiting for the database\n");
+}
+
+Test(server, other_statuses_and_silent_handlers_log_as_they_should,
+    .init = cr_redirect_stderr)
+{
+	const char		*env[] = { "REQUEST_METHOD=GET",
+	    "REQUEST_URI=/stats", NULL };
+	struct seen		 s = { .reply = 0 };
+	struct mem_writer	 w = { 0 };
+
+	server_dispatch(bad_request, NULL, env_of(env), NULL, NULL, mem_write,
+	    &w);
+	writer_free(&w);
+	memset(&w, 0, sizeof(w));
+	server_dispatch(handler, &s, env_of(env), NULL, NULL, mem_write, &w);
+	writer_free(&w);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("axlog: 503 GET /stats: handler sent no "
+	    "response\n");
 }
