@@ -102,7 +102,11 @@ put(struct resp *p, const char *buf, size_t n)
 	return p->write(p->io, buf, n) == (ssize_t)n ? 0 : -1;
 }
 
-/* Status line and headers up to and including the blank line. */
+/*
+ * Status line and headers up to and including the blank line.  Every
+ * answer says nosniff: a browser must never guess HTML or script from a
+ * body that echoes what a client sent, whichever server is in front.
+ */
 static int
 send_head(struct resp *p, int status, const char *ctype, size_t clen)
 {
@@ -112,7 +116,8 @@ send_head(struct resp *p, int status, const char *ctype, size_t clen)
 
 	p->sent = 1;
 	p->status = status;
-	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", status,
+	n = snprintf(line, sizeof(line),
+	    "Status: %d %s\r\nX-Content-Type-Options: nosniff\r\n", status,
 	    reason(status));
 	if (put(p, line, (size_t)n) != 0)
 		return -1;

@@ -863,21 +863,19 @@ it_nginx_start() {
 	return 0
 }
 
-# it_lighttpd_start: lighttpd/dev.conf.in on IT_LIGHTTPD_PORT; IT_LIGHTTPD_URL.
+# it_lighttpd_start [TEMPLATE]: lighttpd/dev.conf.in (or TEMPLATE, with the
+# same placeholders) on IT_LIGHTTPD_PORT; IT_LIGHTTPD_URL.
 it_lighttpd_start() {
-	local lighttpd prefix s
+	local template=${1:-$top_srcdir/lighttpd/dev.conf.in} lighttpd prefix
 	lighttpd=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 	[ -x "$lighttpd" ] || return 2
 	prefix=$IT_TMP/lighttpd
 	mkdir -p "$prefix/logs" "$prefix/tmp" "$prefix/errors"
-	# lighttpd's own errors on the API paths, as JSON (see dev.conf.in).
-	printf '{"error":"bad_request","message":"malformed request"}\n' >"$prefix/errors/status-400.html"
-	printf '{"error":"too_large","message":"request body too large"}\n' >"$prefix/errors/status-413.html"
-	for s in 500 502 503 504; do
-		printf '{"error":"unavailable","message":"service temporarily unavailable"}\n' >"$prefix/errors/status-$s.html"
-	done
+	# lighttpd's own errors, as JSON: the shipped documents (dev.conf.in).
+	cp "$top_srcdir"/errors/status-*.html "$prefix/errors/" || return 1
+	chmod a+r "$prefix"/errors/*
 	IT_LIGHTTPD_PORT=$(it_free_port) || return 1
-	it_fill_template "$top_srcdir/lighttpd/dev.conf.in" "$prefix/lighttpd.conf" \
+	it_fill_template "$template" "$prefix/lighttpd.conf" \
 	    "$prefix" "$IT_LIGHTTPD_PORT"
 	IT_LIGHTTPD_PREFIX=$prefix
 	if ! "$lighttpd" -f "$prefix/lighttpd.conf" 2>"$prefix/logs/start.log"; then

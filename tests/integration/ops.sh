@@ -24,7 +24,7 @@ it_init
 # shellcheck disable=SC2154 # exported by lib.sh
 SRC=$top_srcdir BLD=$top_builddir
 it_require nginx lighttpd
-it_plan 107
+it_plan 109
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -834,7 +834,7 @@ fi
 
 # ===========================================================================
 # 7b. The shipped sites serve, with this test's sockets, ports and
-#     certificate; make uninstall (9 tests)
+#     certificate; make uninstall (11 tests)
 # ===========================================================================
 
 "$IT_PYTHON" -c 'import json
@@ -894,26 +894,30 @@ EOF
 	    --data-binary "@$O/big.json"
 	it_is "$IT_HTTP_CODE $(it_json error)" "413 too_large" \
 	    "nginx/axlog.conf: 210 KB to /stats is nginx's own 413, in JSON" || it_diag "$IT_HTTP_BODY"
+	it_http GET "$NSU/../.dev/keys.env" "${RES[@]}" --path-as-is
+	it_is "$IT_HTTP_CODE $(it_json error) $(it_http_header Content-Type)" \
+	    "400 bad_request application/json" \
+	    "nginx/axlog.conf: GET /../.dev/keys.env is a JSON 400, not nginx's 500" ||
+		it_diag "$IT_HTTP_BODY"
 	it_http POST "http://logs.example.com:$NS_HTTP/ingest" "${RES[@]}" --data-binary x
 	it_is "$IT_HTTP_CODE $(it_http_header Location)" "308 https://logs.example.com/ingest" \
 	    "nginx/axlog.conf: POST http://.../ingest is a 308 to https"
 	it_stop_pid "$NS_PID"
 else
-	for t in "GET /health" "POST /ingest" "GET /stats" "413 on /stats" "308 to https"; do
+	for t in "GET /health" "POST /ingest" "GET /stats" "413 on /stats" "400 for /../" "308 to https"; do
 		it_skip "nginx/axlog.conf: $t" "no openssl for a certificate"
 	done
 fi
 
-# lighttpd/axlog.conf: its host, its JSON error documents.
+# lighttpd/axlog.conf: its host, its JSON error documents (errors/, as
+# the package installs them).
 LS=$IT_TMP/lighttpd-site
 mkdir -p "$LS/errors" "$LS/tmp"
-printf '{"error":"too_large","message":"request body too large"}\n' >"$LS/errors/status-413.html"
-for st in 500 502 503 504; do
-	printf '{"error":"unavailable","message":"service temporarily unavailable"}\n' >"$LS/errors/status-$st.html"
-done
+cp "$SRC"/errors/status-*.html "$LS/errors/"
+chmod -R a+rX "$LS/errors"
 sed -e "s|\"/run/axlog/|\"$IT_RUN/|" \
     -e "s|/usr/share/axlog/web|$(it_webroot)|" \
-    -e "s|/etc/lighttpd/axlog-errors/|$LS/errors/|" \
+    -e "s|/usr/share/axlog/errors/|$LS/errors/|" \
     "$SRC/lighttpd/axlog.conf" >"$LS/axlog.conf"
 LS_PORT=$(it_free_port) || it_bail "no free port"
 cat >"$LS/lighttpd.conf" <<EOF
@@ -938,6 +942,11 @@ it_is "$IT_HTTP_CODE $(it_json accepted)" "200 400" \
 it_http POST "$LSU/stats" "${HOST[@]}" -H "Authorization: Bearer $IT_READ_KEY" --data-binary "@$O/big.json"
 it_is "$IT_HTTP_CODE $(it_json error)" "413 too_large" \
     "lighttpd/axlog.conf: 210 KB to /stats is lighttpd's own 413, in JSON" || it_diag "$IT_HTTP_BODY"
+it_http GET "$LSU/javascript/../../../etc/passwd" "${HOST[@]}" --path-as-is
+it_is "$IT_HTTP_CODE $(it_json error) $(it_http_header Content-Type)" \
+    "404 not_found application/json" \
+    "lighttpd/axlog.conf: GET /javascript/../../../etc/passwd is a JSON 404" ||
+	it_diag "$IT_HTTP_BODY"
 it_stop_pid "$LT_PID"
 
 # make uninstall takes back every file make install put there.

@@ -187,6 +187,7 @@ Test(resp, json_writes_exact_bytes)
 	cr_assert_eq(resp_json(&p, 200, o), 0);
 	cr_assert_str_eq(w.buf,
 	    "Status: 200 OK\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
 	    "Content-Type: application/json\r\n"
 	    "Content-Length: 12\r\n"
 	    "\r\n"
@@ -274,10 +275,56 @@ Test(resp, empty_sends_no_content_headers)
 	cr_assert_eq(resp_header(&p, "Allow", "GET, HEAD"), 0);
 	cr_assert_eq(resp_empty(&p, 204), 0);
 	cr_assert_str_eq(w.buf,
-	    "Status: 204 No Content\r\nAllow: GET, HEAD\r\n\r\n");
+	    "Status: 204 No Content\r\nX-Content-Type-Options: nosniff\r\n"
+	    "Allow: GET, HEAD\r\n\r\n");
 	cr_assert_eq(p.status, 204);
 	resp_free(&p);
 	writer_free(&w);
+}
+
+/* Once in every kind of answer, whatever the server in front adds. */
+static void
+assert_nosniff_once(const struct mem_writer *w)
+{
+	struct parsed	 r;
+	const char	*at;
+	char		 val[64];
+
+	parse(w, &r);
+	cr_assert_eq(header_of(&r, "X-Content-Type-Options", val,
+	    sizeof(val)), 0, "no nosniff in:\n%s", r.head);
+	cr_assert_str_eq(val, "nosniff");
+	at = strstr(r.head, "X-Content-Type-Options");
+	cr_assert_null(strstr(at + 1, "X-Content-Type-Options"),
+	    "nosniff twice in:\n%s", r.head);
+}
+
+Test(resp, every_answer_says_nosniff)
+{
+	struct mem_writer	 w[4] = { { 0 } };
+	struct resp		 p;
+	struct json_object	*o = json_object_new_object();
+	int			 i;
+
+	resp_init(&p, mem_write, &w[0]);
+	cr_assert_eq(resp_json(&p, 200, o), 0);
+	resp_free(&p);
+	resp_init(&p, mem_write, &w[1]);
+	cr_assert_eq(resp_begin(&p, 200, "text/csv; charset=utf-8"), 0);
+	cr_assert_eq(resp_write(&p, "a\n", 2), 0);
+	resp_free(&p);
+	resp_init(&p, mem_write, &w[2]);
+	cr_assert_eq(resp_empty(&p, 304), 0);
+	resp_free(&p);
+	resp_init(&p, mem_write, &w[3]);
+	p.head_only = 1;
+	cr_assert_eq(resp_error(&p, AX_ERR_UNAVAILABLE, NULL, NULL), 0);
+	resp_free(&p);
+	for (i = 0; i < 4; i++) {
+		assert_nosniff_once(&w[i]);
+		writer_free(&w[i]);
+	}
+	json_object_put(o);
 }
 
 Test(resp, header_refuses_cr_in_value)
