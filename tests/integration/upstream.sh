@@ -128,7 +128,7 @@ sumval() {
 
 START=$(date +%s.%N)
 "$IT_PYTHON" "$LOAD" ingest --url "$NG" --key "$IT_INGEST_KEY" --clients 8 \
-    --batch 20 --seconds 10 --max-batches 3000 --retry-seconds 30 --timeout 10 \
+    --batch 20 --seconds 10 --max-batches 10000 --retry-seconds 30 --timeout 10 \
     --event-type upstream.kill --sent "$W/sent" --acked "$W/acked" \
     >"$W/load.json" 2>"$W/load.err" &
 LOADPID=$!
