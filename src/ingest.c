@@ -12,10 +12,11 @@
 #include "ingest.h"
 #include "timefmt.h"
 
-#define KEY_SQL \
-	"SELECT app_id FROM axlog.api_keys WHERE token_sha256 = $1::bytea " \
-	"AND scope = 'ingest' AND revoked_at IS NULL " \
-	"AND (expires_at IS NULL OR expires_at > now())"
+/*
+ * The key of a request refused before its events reach the database
+ * (sql/005_least_privilege.sql): one row, the key's app, or none.
+ */
+#define KEY_SQL "SELECT app_id FROM axlog.ingest_key($1::bytea)"
 
 /*
  * One statement stores a whole group of requests ("jobs"): $1 their key
@@ -26,84 +27,13 @@
  * retention (NULL: none), and how many of its rows were inserted.  A
  * job is stored only when all three pass, so each stays all-or-nothing.
  *
- * The events become one multi-row INSERT.  Ids are made before the
- * INSERT (v is read twice, so PostgreSQL computes it once) to tell which
- * job each inserted row came from; a row two jobs both carry is
- * inserted by the first, in (job, event) order.  The rows actually
- * inserted (never duplicates) are added to their hour and day rollups
- * in the same statement, keys in sorted order so concurrent statements
- * lock rollup rows in one order.  A new event type beyond the
- * per-app-and-hour limit is counted as "(other)".
+ * The statement is a function of the schema owner's
+ * (sql/005_least_privilege.sql), which looks each job's key up itself:
+ * the ingest role may call it and touches no table, so it can store
+ * only into the apps of the keys it is given.
  */
-#define ROLLUP_UPSERT(table, rows) \
-	" INSERT INTO axlog." table " AS r (app_id, t, event_type, events," \
-	"  errors, last_at, hist)" \
-	"  SELECT app_id, t, rtype, count(*), count(*) FILTER (WHERE NOT" \
-	"  success), max(created_at), axlog.hist_of(array_agg(duration_ms))" \
-	"  FROM " rows " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" \
-	"  ON CONFLICT (app_id, t, event_type) DO UPDATE SET" \
-	"  events = r.events + excluded.events," \
-	"  errors = r.errors + excluded.errors," \
-	"  last_at = greatest(r.last_at, excluded.last_at)," \
-	"  hist = axlog.hist_merge(r.hist, excluded.hist)"
-
 static const char group_sql[] =
-    "WITH q AS (SELECT q.j, q.claimed, k.app_id"
-    "  FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS q(hash,"
-    "  claimed, j) LEFT JOIN axlog.api_keys k"
-    "  ON k.token_sha256 = decode(q.hash, 'hex') AND k.scope = 'ingest'"
-    "  AND k.revoked_at IS NULL"
-    "  AND (k.expires_at IS NULL OR k.expires_at > now())),"
-    " x AS (SELECT e.j, x.* FROM jsonb_array_elements($2::jsonb)"
-    "  WITH ORDINALITY AS e(evs, j), ROWS FROM (jsonb_to_recordset(e.evs)"
-    "  AS (id uuid, created_at timestamptz, event_type text,"
-    "  event_subtype text, user_id uuid, fingerprint text, ip_address inet,"
-    "  success boolean, duration_ms double precision, message text,"
-    "  metadata jsonb)) WITH ORDINALITY AS x(id, created_at, event_type,"
-    "  event_subtype, user_id, fingerprint, ip_address, success,"
-    "  duration_ms, message, metadata, n)),"
-    " old AS (SELECT x.j, min(x.n) AS n FROM x WHERE x.created_at < now()"
-    "  - make_interval(days => (SELECT retention_days FROM axlog.settings))"
-    "  GROUP BY x.j),"
-    " ok AS (SELECT q.j, q.app_id FROM q WHERE q.app_id IS NOT NULL"
-    "  AND q.app_id = coalesce(q.claimed, q.app_id)"
-    "  AND NOT EXISTS (SELECT 1 FROM old WHERE old.j = q.j)),"
-    " v AS (SELECT x.j, x.n, ok.app_id, coalesce(x.id, gen_random_uuid())"
-    "  AS id, coalesce(x.created_at, now()) AS created_at, x.event_type,"
-    "  x.event_subtype, x.user_id, x.fingerprint, x.ip_address,"
-    "  coalesce(x.success, true) AS success, x.duration_ms, x.message,"
-    "  x.metadata FROM ok JOIN x ON x.j = ok.j),"
-    " ins AS (INSERT INTO axlog.logs (id, app_id, created_at, event_type,"
-    "  event_subtype, user_id, fingerprint, ip_address, success,"
-    "  duration_ms, message, metadata)"
-    "  SELECT id, app_id, created_at, event_type, event_subtype, user_id,"
-    "  fingerprint, ip_address, success, duration_ms, message, metadata"
-    "  FROM v ORDER BY j, n"
-    "  ON CONFLICT (app_id, id, created_at) DO NOTHING"
-    "  RETURNING app_id, id, created_at, event_type, success, duration_ms),"
-    " c AS (SELECT j, count(*) AS inserted FROM (SELECT DISTINCT ON"
-    "  (ins.app_id, ins.id, ins.created_at) v.j FROM ins JOIN v"
-    "  ON v.app_id = ins.app_id AND v.id = ins.id"
-    "  AND v.created_at = ins.created_at"
-    "  ORDER BY ins.app_id, ins.id, ins.created_at, v.j, v.n) f GROUP BY j),"
-    " g AS (SELECT ins.*, date_trunc('hour', created_at, 'UTC') AS t,"
-    "  date_trunc('day', created_at, 'UTC') AS d FROM ins),"
-    " ty AS (SELECT DISTINCT app_id, t, event_type FROM g),"
-    " rt AS (SELECT ty.*, CASE WHEN EXISTS (SELECT 1 FROM axlog.rollup_hour r"
-    "  WHERE r.app_id = ty.app_id AND r.t = ty.t AND"
-    "  r.event_type = ty.event_type) THEN ty.event_type"
-    "  WHEN (SELECT count(*) FROM axlog.rollup_hour r WHERE r.app_id ="
-    "  ty.app_id AND r.t = ty.t) < (SELECT max_event_types FROM"
-    "  axlog.settings) THEN ty.event_type ELSE '(other)' END AS rtype"
-    "  FROM ty),"
-    " gh AS (SELECT g.app_id, g.t, rt.rtype, g.success, g.created_at,"
-    "  g.duration_ms, g.d FROM g JOIN rt USING (app_id, t, event_type)),"
-    " uh AS (" ROLLUP_UPSERT("rollup_hour", "gh") "),"
-    " ud AS (" ROLLUP_UPSERT("rollup_day",
-    "(SELECT app_id, d AS t, rtype, success, created_at, duration_ms FROM gh) gd")
-    ")"
-    " SELECT q.app_id, old.n, coalesce(c.inserted, 0) FROM q"
-    " LEFT JOIN old ON old.j = q.j LEFT JOIN c ON c.j = q.j ORDER BY q.j";
+    "SELECT * FROM axlog.ingest_group($1::text[], $2::jsonb, $3::text[])";
 
 static const struct db_stmt stmts[] = {
 	{ "ingest_key", KEY_SQL, 1 },

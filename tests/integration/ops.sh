@@ -686,8 +686,9 @@ for f in "${MIGRATIONS[@]}"; do
 done
 it_ok "$sqlok" "installed: share/axlog/sql/ holds the migrations as shipped"
 
-have share/axlog/examples/axlog.env.example share/axlog/examples/axlogctl.env.example
-it_ok $? "installed: share/axlog/examples/axlog.env.example, axlogctl.env.example"
+have share/axlog/examples/ingest.env.example share/axlog/examples/stats.env.example \
+    share/axlog/examples/health.env.example share/axlog/examples/axlogctl.env.example
+it_ok $? "installed: share/axlog/examples/{ingest,stats,health,axlogctl}.env.example"
 
 cmp -s "$SRC/nginx/axlog.conf" "$R/share/axlog/nginx/axlog.conf" &&
 	cmp -s "$SRC/lighttpd/axlog.conf" "$R/share/axlog/lighttpd/axlog.conf"
