@@ -20,7 +20,9 @@
 SET LOCAL client_min_messages = warning;
 
 -- The group statement of src/ingest.c, moved here unchanged but for the
--- parameter casts: $1 the jobs' key hashes (hex, text[]), $2 their events
+-- parameters: $1 the jobs' keys themselves (text[]; hashed here, so that
+-- knowing a key's hash, as the stats role may, never lets anyone write),
+-- $2 their events
 -- (a JSON array of JSON arrays), $3 the app each job's events name
 -- (text[], NULL when they name none).  One row per job, in job order:
 -- the key's app (NULL: no such key), the 1-based index of the job's
@@ -54,9 +56,10 @@ AS $$
 BEGIN
 	RETURN QUERY
 	WITH q AS (SELECT q.j, q.claimed, k.app_id
-	  FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS q(hash,
+	  FROM unnest($1::text[], $3::text[]) WITH ORDINALITY AS q(token,
 	  claimed, j) LEFT JOIN axlog.api_keys k
-	  ON k.token_sha256 = decode(q.hash, 'hex') AND k.scope = 'ingest'
+	  ON k.token_sha256 = sha256(convert_to(q.token, 'UTF8'))
+	  AND k.scope = 'ingest'
 	  AND k.revoked_at IS NULL
 	  AND (k.expires_at IS NULL OR k.expires_at > now())),
 	 x AS (SELECT e.j, x.* FROM jsonb_array_elements($2::jsonb)
@@ -131,21 +134,22 @@ $$;
 
 -- A request refused before its events reach the database still has its
 -- key looked up (a wrong key is a 401 whatever else is wrong): the app
--- of a valid ingest key with this SHA-256, no row when there is none.
-CREATE FUNCTION axlog.ingest_key(bytea)
+-- of this valid ingest key, no row when there is none.
+CREATE FUNCTION axlog.ingest_key(text)
 RETURNS TABLE (app_id text)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, axlog, pg_temp
 AS $$
-	SELECT k.app_id FROM axlog.api_keys k WHERE k.token_sha256 = $1
+	SELECT k.app_id FROM axlog.api_keys k
+	WHERE k.token_sha256 = sha256(convert_to($1, 'UTF8'))
 	AND k.scope = 'ingest' AND k.revoked_at IS NULL
 	AND (k.expires_at IS NULL OR k.expires_at > now())
 $$;
 
 REVOKE ALL ON FUNCTION axlog.ingest_group(text[], jsonb, text[]),
-	axlog.ingest_key(bytea) FROM PUBLIC;
+	axlog.ingest_key(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION axlog.ingest_group(text[], jsonb, text[]),
-	axlog.ingest_key(bytea) TO axlog_writer;
+	axlog.ingest_key(text) TO axlog_writer;
 
 -- The writer: no table, no column, no sequence.  Revoking a table
 -- privilege revokes the column privileges of 001-003 with it.

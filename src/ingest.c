@@ -16,7 +16,7 @@
  * The key of a request refused before its events reach the database
  * (sql/005_least_privilege.sql): one row, the key's app, or none.
  */
-#define KEY_SQL "SELECT app_id FROM axlog.ingest_key($1::bytea)"
+#define KEY_SQL "SELECT app_id FROM axlog.ingest_key($1::text)"
 
 /*
  * One statement stores a whole group of requests ("jobs"): $1 their key
@@ -265,7 +265,7 @@ append(char **b, size_t *len, size_t *cap, const char *s)
 /*
  * The group statement's three parameters.  App ids are quoted so that an
  * app named "null" stays a name; their characters (schema.c) need no
- * escaping, nor do hex digits.
+ * escaping, nor do the keys' characters.
  */
 struct group_params {
 	char	*v[3];
@@ -287,9 +287,10 @@ group_params(struct group_params *g, struct ingest_job **jobs, size_t n)
 		const char *app = jobs[i]->batch.app_id;
 
 		rc |= append(&g->v[0], &g->len[0], &g->cap[0], sep);
-		/* past the "\\x" bytea prefix */
+		/* the key itself (the function hashes it): well formed,
+		 * so letters, digits, '-' and '_' only */
 		rc |= append(&g->v[0], &g->len[0], &g->cap[0],
-		    jobs[i]->cred.hash_hex + 2);
+		    jobs[i]->cred.token);
 		rc |= append(&g->v[1], &g->len[1], &g->cap[1], sep);
 		rc |= append(&g->v[1], &g->len[1], &g->cap[1],
 		    jobs[i]->key_only ? "[]" : jobs[i]->rows_text);
@@ -339,7 +340,7 @@ store_group(struct db *db, struct ingest_job **jobs, size_t n)
 void
 ingest_run_one(struct db *db, struct ingest_job *job)
 {
-	const char	*key[1] = { job->cred.hash_hex };
+	const char	*key[1] = { job->cred.token };
 	PGresult	*r;
 	enum db_err	 e;
 

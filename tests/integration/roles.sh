@@ -16,7 +16,7 @@
 
 it_init
 it_require nginx lighttpd
-it_plan 40
+it_plan 43
 
 T0=$SECONDS
 it_stack || it_bail "the stack did not start"
@@ -27,9 +27,9 @@ it_ctl app add other --kind lightweight >>"$CTL_LOG" 2>&1 ||
 	it_bail "axlogctl app add other failed"
 KEY_B=$(it_ctl key create --app other --scope ingest 2>>"$CTL_LOG") ||
 	it_bail "axlogctl key create --app other failed"
-# The SHA-256 of a token, in hex: what the programs send to the database.
+# The SHA-256 of a token, in hex: what the database keeps, and what the
+# stats role can read.  The write functions take the token itself.
 hash_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
-HASH_A=$(hash_of "$IT_INGEST_KEY")
 HASH_B=$(hash_of "$KEY_B")
 
 # Some rows of both apps, through nginx, as a client sends them.
@@ -141,7 +141,7 @@ it_is "$bad" "" "ingest role: SELECT, INSERT, UPDATE, DELETE, TRUNCATE denied on
 before_a=$(count demo)
 before_b=$(count other)
 before_rb=$(rollup other)
-got=$(query "$I" -v h="$HASH_B" <<'SQL'
+got=$(query "$I" -v h="$KEY_B" <<'SQL'
 SELECT concat_ws(' ', app_id, old_index, inserted) FROM axlog.ingest_group(ARRAY[:'h'],
 	'[[{"event_type":"roles.fn","duration_ms":1},{"event_type":"roles.fn","success":false}]]',
 	ARRAY[NULL]::text[])
@@ -153,7 +153,7 @@ it_is "$(count demo)" "$before_a" "... and none in app demo"
 it_is "$(rollup other)" "$((before_rb + 2))" "... and app other's rollups counted them"
 
 # The event's own app_id is not a column of the statement: ignored.
-got=$(query "$I" -v h="$HASH_B" <<'SQL'
+got=$(query "$I" -v h="$KEY_B" <<'SQL'
 SELECT concat_ws(' ', app_id, old_index, inserted) FROM axlog.ingest_group(ARRAY[:'h'],
 	'[[{"app_id":"demo","event_type":"roles.fn"}]]', ARRAY[NULL]::text[])
 SQL
@@ -162,7 +162,7 @@ it_is "$got $(count demo)" "other 1 $before_a" \
 	"an event object carrying app_id demo with app other's key is stored in app other"
 
 before_b=$(count other)
-got=$(query "$I" -v h="$HASH_B" <<'SQL'
+got=$(query "$I" -v h="$KEY_B" <<'SQL'
 SELECT concat_ws(' ', app_id, old_index, inserted) FROM axlog.ingest_group(ARRAY[:'h'],
 	'[[{"event_type":"roles.claim"}]]', ARRAY['demo'])
 SQL
@@ -170,7 +170,7 @@ SQL
 it_is "$got $(count demo) $(count other)" "other 0 $before_a $before_b" \
 	"events naming app demo with app other's key: refused, nothing stored"
 
-wrong=$(printf '%064d' 0)
+wrong=axk_$(printf 'A%.0s' $(seq 43))
 got=$(query "$I" -v h="$wrong" <<'SQL'
 SELECT concat_ws(' ', coalesce(app_id, '-'), old_index, inserted)
 FROM axlog.ingest_group(ARRAY[:'h'], '[[{"event_type":"roles.nokey"}]]', ARRAY[NULL]::text[])
@@ -179,8 +179,21 @@ SQL
 it_is "$got $(count demo) $(count other)" "- 0 $before_a $before_b" \
 	"ingest_group with an unknown key: no app, nothing stored"
 
+# The key's hash, which the stats role can read, is not the key.
+for h in "$HASH_B" "\\x$HASH_B"; do
+	got=$(query "$I" -v h="$h" <<'SQL'
+SELECT concat_ws(' ', coalesce(app_id, '-'), old_index, inserted)
+FROM axlog.ingest_group(ARRAY[:'h'], '[[{"event_type":"roles.hash"}]]', ARRAY[NULL]::text[])
+SQL
+)
+	it_is "$got $(count other)" "- 0 $before_b" \
+		"ingest_group with app other's key hash ($h) instead of the key: no app, nothing stored"
+done
+it_is "$(query "$I" -v h="$HASH_B" <<<"SELECT count(*) FROM axlog.ingest_key(:'h')")" 0 \
+	"ingest_key with a key's hash instead of the key: no app"
+
 # Two event arrays, one key: the second has no key and is not stored.
-got=$(query "$I" -v h="$HASH_B" <<'SQL'
+got=$(query "$I" -v h="$KEY_B" <<'SQL'
 SELECT count(*) || ' ' || sum(inserted) FROM axlog.ingest_group(ARRAY[:'h'],
 	'[[{"event_type":"roles.extra"}],[{"event_type":"roles.extra"},{"event_type":"roles.extra"}]]',
 	ARRAY[NULL]::text[])
@@ -189,12 +202,12 @@ SQL
 it_is "$got $(count demo) $(count other)" "1 1 $before_a $((before_b + 1))" \
 	"more event arrays than keys: only the keyed job is stored"
 
-got=$(query "$I" -v h="$HASH_B" <<<"SELECT app_id FROM axlog.ingest_key(decode(:'h', 'hex'))")
+got=$(query "$I" -v h="$KEY_B" <<<"SELECT app_id FROM axlog.ingest_key(:'h')")
 it_is "$got" other "ingest_key: app other's key names app other"
 revoked=$(it_ctl key create --app other --scope ingest 2>"$IT_TMP/key.err")
 rid=$(sed -n 's/^created [a-z]* key \([0-9]*\) .*/\1/p' "$IT_TMP/key.err")
 it_ctl key revoke "$rid" >>"$CTL_LOG" 2>&1
-got=$(query "$I" -v h="$(hash_of "$revoked")" <<<"SELECT count(*) FROM axlog.ingest_key(decode(:'h', 'hex'))")
+got=$(query "$I" -v h="$revoked" <<<"SELECT count(*) FROM axlog.ingest_key(:'h')")
 it_is "$got" 0 "ingest_key: a revoked key names no app"
 
 it_is "$(state "$I" <<<"CREATE FUNCTION axlog.f() RETURNS int LANGUAGE sql AS 'SELECT 1'")" 42501 \
@@ -214,7 +227,7 @@ it_is "$(state "$S" <<<"UPDATE axlog.rollup_hour SET events = 0")" 42501 \
 	"stats role: UPDATE of axlog.rollup_hour denied"
 it_is "$(state "$S" <<<"DELETE FROM axlog.api_keys")" 42501 \
 	"stats role: DELETE from axlog.api_keys denied"
-it_is "$(state "$S" -v h="$HASH_A" <<<"SELECT * FROM axlog.ingest_group(ARRAY[:'h'],
+it_is "$(state "$S" -v h="$IT_INGEST_KEY" <<<"SELECT * FROM axlog.ingest_group(ARRAY[:'h'],
 	'[[{\"event_type\":\"roles.stats\"}]]', ARRAY[NULL]::text[])")" 42501 \
 	"stats role: axlog.ingest_group denied"
 it_is "$(state "$S" <<<"SELECT axlog.rollup_rebuild(now() - interval '1 day', now())")" 42501 \
