@@ -5,15 +5,30 @@
  * a connection found dead before anything is sent is remade silently;
  * one that breaks after sending is remade, and the work resent, only for
  * reads (DB_RETRY) and for whole transactions whose COMMIT was not sent.
+ * A command whose deadline passes is cancelled (libpq's cancel request,
+ * from a thread of its own: PQcancel waits for the server, which may be
+ * frozen) and its connection dropped; its outcome is unknown, and
+ * db_unknown() says so, so that no caller ever sends that write again.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "db.h"
+
+/*
+ * Cancel requests still waiting for their server, in this process: a
+ * frozen server holds each one's thread, so there is a bound, and
+ * db_free gives them a moment to be delivered before a CGI process ends.
+ */
+#define DB_MAX_CANCELS		4
+#define DB_CANCEL_WAIT_MS	1000
+static atomic_int	cancels_running;
 
 /* How run() sends its command. */
 enum run_mode { RUN_PARAMS, RUN_PREPARED, RUN_SCRIPT };
@@ -29,6 +44,7 @@ struct db {
 	int			 in_txn;	/* never reconnect inside one */
 	int			 broken;	/* last call lost the connection */
 	int			 timed_out;	/* last call hit the deadline */
+	int			 unknown;	/* last call sent, outcome unknown */
 	char			 errmsg[256];
 	char			 sqlstate[6];
 	char			 cause[256 + 20];	/* db_cause's text */
@@ -92,8 +108,12 @@ db_new(const char *conninfo, const struct db_stmt *stmts, size_t nstmts,
 void
 db_free(struct db *db)
 {
+	int64_t	until = db_now_ms() + DB_CANCEL_WAIT_MS;
+
 	if (db == NULL)
 		return;
+	while (atomic_load(&cancels_running) > 0 && db_now_ms() < until)
+		(void)poll(NULL, 0, 10);
 	db_disconnect(db);
 	free(db->conninfo);
 	free(db);
@@ -344,6 +364,52 @@ result_err(struct db *db, PGresult *r)
 	return db_classify(PQresultErrorField(r, PG_DIAG_SQLSTATE));
 }
 
+static void *
+cancel_run(void *arg)
+{
+	PGcancel	*c = arg;
+	char		 err[256];
+
+	if (!PQcancel(c, err, sizeof(err)))
+		fprintf(stderr, "axlog: cancel request: %s\n", err);
+	PQfreeCancel(c);
+	atomic_fetch_sub(&cancels_running, 1);
+	return NULL;
+}
+
+/*
+ * Ask the server to cancel what the connection runs, without waiting:
+ * the statement may still commit first, so this never makes the outcome
+ * known; it only keeps a late statement from holding its locks and
+ * committing long after its client was told 503.
+ */
+static void
+cancel_async(struct db *db)
+{
+	PGcancel	*c;
+	pthread_t	 t;
+	pthread_attr_t	 attr;
+
+	if (atomic_fetch_add(&cancels_running, 1) >= DB_MAX_CANCELS)
+		goto skip;
+	if ((c = PQgetCancel(db->conn)) == NULL)
+		goto skip;
+	if (pthread_attr_init(&attr) != 0) {
+		PQfreeCancel(c);
+		goto skip;
+	}
+	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, cancel_run, c) != 0) {
+		PQfreeCancel(c);
+		(void)pthread_attr_destroy(&attr);
+		goto skip;
+	}
+	(void)pthread_attr_destroy(&attr);
+	return;
+skip:
+	atomic_fetch_sub(&cancels_running, 1);
+}
+
 /* One attempt: 0 done (*e set), 1 connection lost after sending. */
 static int
 attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
@@ -352,13 +418,20 @@ attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 	int64_t		 deadline = deadline_of(db);
 	PGresult	*r;
 
-	if (!send_cmd(db, cmd, mode, nparams, values) ||
-	    flush_out(db, deadline) != 0 ||
+	if (!send_cmd(db, cmd, mode, nparams, values)) {
+		/* Nothing left this process: safe to send on a new one. */
+		*e = DB_UNAVAILABLE;
+		set_error(db, PQerrorMessage(db->conn), NULL);
+		return 1;
+	}
+	if (flush_out(db, deadline) != 0 ||
 	    (r = wait_result(db, deadline)) == NULL) {
 		*e = DB_UNAVAILABLE;
+		db->unknown = 1;
 		if (db->timed_out) {
 			/* A command is still in flight: the connection is
 			 * useless until it ends, which may be never. */
+			cancel_async(db);
 			db_disconnect(db);
 			return 0;
 		}
@@ -369,6 +442,7 @@ attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 		set_error(db, PQerrorMessage(db->conn), NULL);
 		PQclear(r);
 		*e = DB_UNAVAILABLE;
+		db->unknown = 1;
 		return 1;
 	}
 	if ((*e = result_err(db, r)) == DB_OK && res != NULL)
@@ -387,7 +461,7 @@ run(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 
 	if (res != NULL)
 		*res = NULL;
-	db->broken = db->timed_out = 0;
+	db->broken = db->timed_out = db->unknown = 0;
 	db->errmsg[0] = db->sqlstate[0] = '\0';
 	for (tries = 0; tries < 2; tries++) {
 		if (!conn_alive(db)) {
@@ -406,8 +480,9 @@ run(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 			return e;
 		db->broken = 1;
 		db_disconnect(db);
-		if (!(flags & DB_RETRY) || db->in_txn)
+		if (db->unknown && (!(flags & DB_RETRY) || db->in_txn))
 			return DB_UNAVAILABLE;
+		db->unknown = 0;	/* resent: this try decides */
 	}
 	return DB_UNAVAILABLE;
 }
@@ -493,4 +568,10 @@ int
 db_broken(const struct db *db)
 {
 	return db->broken;
+}
+
+int
+db_unknown(const struct db *db)
+{
+	return db->unknown;
 }

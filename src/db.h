@@ -63,7 +63,8 @@ void		 db_disconnect(struct db *);
  * res is non-NULL) holds the result, which the caller PQclear()s;
  * otherwise *res is NULL.  A connection found dead before sending is
  * remade and the statement sent; one that breaks after sending is
- * resent on a new connection only with DB_RETRY.
+ * resent on a new connection only with DB_RETRY.  A statement past its
+ * deadline is cancelled and never resent.
  */
 enum db_err	 db_query(struct db *, const char *name, int nparams,
 		    const char *const *values, PGresult **res, int flags);
@@ -88,6 +89,12 @@ enum db_err	 db_txn(struct db *, db_txn_fn body, void *arg);
 
 /* Did the last call lose its connection? */
 int		 db_broken(const struct db *);
+/*
+ * Did the last call send a command and then learn nothing of it (its
+ * deadline passed, or the connection broke before the result came)?
+ * Such a write may have committed: it must never be sent again.
+ */
+int		 db_unknown(const struct db *);
 
 /* Deadline for the next calls: now + ms (set per request). */
 void		 db_set_timeout(struct db *, int ms);

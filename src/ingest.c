@@ -367,10 +367,15 @@ ingest_run_group(struct db *db, struct ingest_job **jobs, size_t n,
 		ingest_run_one(db, jobs[0]);
 		return;
 	}
-	if (store_group(db, jobs, n) == DB_OK || db_broken(db))
+	/*
+	 * Only a group PostgreSQL refused for its data (an error result,
+	 * so nothing of it was stored) runs again, job by job, so that one
+	 * job's bad data does not fail its neighbours.  Anything else,
+	 * above all a deadline or a connection lost after sending, may have
+	 * stored the whole group: every job answers 503 as it is.
+	 */
+	if (store_group(db, jobs, n) != DB_REJECTED || db_unknown(db))
 		return;
-	/* One job's data, a deadlock...: each on its own, each with a
-	 * deadline of its own. */
 	for (i = 0; i < n; i++) {
 		db_set_timeout(db, timeout_ms);
 		ingest_run_one(db, jobs[i]);

@@ -62,9 +62,10 @@ enum ax_err	ingest_read(struct ingest *in, struct req *r, struct resp *p,
 void		ingest_run_one(struct db *db, struct ingest_job *job);
 
 /*
- * Run n jobs in one statement (one transaction); when the group fails
- * for something one job carries, each runs alone so none fails its
- * neighbours.  A lost connection fails them all (unavailable).
+ * Run n jobs in one statement (one transaction); when PostgreSQL refuses
+ * the group's data (an error result: nothing stored), each runs alone so
+ * none fails its neighbours.  Anything else, above all an unknown outcome
+ * (deadline, lost connection), is every job's answer as it is.
  */
 void		ingest_run_group(struct db *db, struct ingest_job **jobs,
 		    size_t n, int timeout_ms);
