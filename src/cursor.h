@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "b64.h"
+#include "timefmt.h"
 
 #define CURSOR_KEY_LEN	32	/* the secret, as axlog.cursor_secret holds it */
 #define CURSOR_MAC_LEN	16	/* HMAC-SHA256 truncated to 128 bits (RFC 2104 §5) */
@@ -23,8 +24,8 @@
  * what an event's created_at can hold and what PostgreSQL compares
  * without an error.
  */
-#define CURSOR_MIN_US	INT64_C(-62135596800000000)	/* 0001-01-01T00:00:00Z */
-#define CURSOR_MAX_US	INT64_C(253402300799999999)	/* 9999-12-31T23:59:59.999999Z */
+#define CURSOR_MIN_US	TIMEFMT_MIN_US
+#define CURSOR_MAX_US	TIMEFMT_MAX_US
 
 struct cursor {
 	int64_t	created_us;

@@ -112,7 +112,7 @@ int
 timefmt_parse(const char *s, size_t len, int64_t *us)
 {
 	int	y, mo, d, h, mi, se;
-	int64_t	frac = 0, off;
+	int64_t	frac = 0, off, t;
 	size_t	i = 19;
 
 	if (len < 20 || digits(s, 4, &y) != 0 || s[4] != '-' ||
@@ -130,8 +130,11 @@ timefmt_parse(const char *s, size_t len, int64_t *us)
 		return -1;
 	if (i >= len || offset(s, len, i, &off) != 0)
 		return -1;
-	*us = timefmt_days_from_civil(y, mo, d) * US_PER_DAY +
+	t = timefmt_days_from_civil(y, mo, d) * US_PER_DAY +
 	    ((int64_t)h * 3600 + mi * 60 + se - off) * US_PER_SEC + frac;
+	if (t < TIMEFMT_MIN_US || t > TIMEFMT_MAX_US)
+		return -1;
+	*us = t;
 	return 0;
 }
 

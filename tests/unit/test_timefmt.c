@@ -286,6 +286,13 @@ Test(timefmt, year_range_is_0001_to_9999)
 	assert_parses_to("9999-12-31T23:59:59.999999Z",
 	    INT64_C(253402300799999999));
 	assert_refused("0000-12-31T00:00:00Z");
+	/* The range holds in UTC, after the offset. */
+	assert_refused("9999-12-31T23:59:59-08:00");
+	assert_refused("0001-01-01T00:00:00+00:01");
+	assert_parses_to("9999-12-31T23:59:59+08:00",
+	    INT64_C(253402271999000000));
+	assert_parses_to("0001-01-01T00:00:00-00:01",
+	    INT64_C(-62135596740000000));
 }
 
 Test(timefmt, refuses_non_digits_in_fields)
