@@ -14,7 +14,7 @@
 //    created_at a date at most 5 minutes ahead and required with an id;
 //    every problem listed in a 400;
 //  - one round trip: the very statement axlog-ingest prepares (key
-//    lookup by hash, app check, retention check, INSERT ... ON CONFLICT
+//    key lookup, app check, retention check, INSERT ... ON CONFLICT
 //    DO NOTHING, hour and day rollup upserts), read from the file named by
 //    PEER_SQL (bench/run extracts it from src/ingest.c), as a named
 //    prepared statement on a pg.Pool of PEER_POOL connections (default
@@ -27,7 +27,6 @@
 //
 // Environment: PEER_PORT, PEER_DATABASE_URL, PEER_SQL, PEER_POOL.
 
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const zlib = require('node:zlib');
@@ -163,16 +162,15 @@ app.post('/ingest', async (request, reply) => {
       named = a;
     }
   }
-  const hash = '\\x' + crypto.createHash('sha256').update(token).digest('hex');
   if (problems.length > 0) {
-    const k = await pool.query({ name: 'peer_key', text: "SELECT app_id FROM axlog.api_keys WHERE token_sha256 = $1::bytea AND scope = 'ingest' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())", values: [hash] });
+    const k = await pool.query({ name: 'peer_key', text: 'SELECT app_id FROM axlog.ingest_key($1::text)', values: [token] });
     if (k.rowCount === 0) return fail(reply, 401, 'unauthorized', 'unknown or revoked ingest key');
     return fail(reply, 400, 'invalid_event', 'events break the rules', problems.slice(0, 100));
   }
   let r;
   try {
     // The statement stores a group of requests: here always a group of one.
-    r = await pool.query({ name: 'ingest_store', text: sql, values: [[hash.slice(2)], JSON.stringify([events]), [named]], rowMode: 'array' });
+    r = await pool.query({ name: 'ingest_store', text: sql, values: [[token], JSON.stringify([events]), [named]], rowMode: 'array' });
   } catch (err) {
     if (err.code && /^2[23]/.test(err.code)) return fail(reply, 400, 'rejected', `the database refused the events: ${err.message}`);
     reply.header('Retry-After', '5');
