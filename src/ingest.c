@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commit.h"
+#include "batcher.h"
 #include "ingest.h"
 #include "timefmt.h"
 
@@ -156,7 +156,7 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		    msg ? msg : "");
 		return e;
 	}
-	/* Serialised here, in the request's own thread, so the committer
+	/* Serialised here, in the request's own thread, so the lane
 	 * only passes strings along. */
 	job->rows_text = strdup(json_object_to_json_string_ext(
 	    job->batch.rows, JSON_C_TO_STRING_PLAIN));
@@ -429,6 +429,41 @@ ingest_job_free(struct ingest_job *job)
 }
 
 void
+ingest_lane_run(void *lane, void **jobs, size_t n)
+{
+	struct ingest_lane	*l = lane;
+
+	db_set_timeout(l->db, l->timeout_ms);
+	ingest_run_group(l->db, (struct ingest_job **)jobs, n, l->timeout_ms);
+}
+
+size_t
+ingest_job_weight(const void *item)
+{
+	const struct ingest_job	*job = item;
+
+	return job->key_only || job->batch.n == 0 ? 1 : job->batch.n;
+}
+
+/* The lane of a job: by its key, so one key's requests keep one lane. */
+static size_t
+lane_of(const struct ingest_job *job)
+{
+	/* The SHA-256 in hex after "\\x": as good as random already. */
+	return strtoul((char[]){ job->cred.hash_hex[2], job->cred.hash_hex[3],
+	    job->cred.hash_hex[4], job->cred.hash_hex[5], '\0' }, NULL, 16);
+}
+
+static void
+submit(struct ingest *in, struct ingest_job *job)
+{
+	if (batcher_submit(in->batcher, lane_of(job), job) == 0)
+		return;
+	job->err = DB_UNAVAILABLE;
+	snprintf(job->errmsg, sizeof(job->errmsg), "commit queue full");
+}
+
+void
 ingest_handle(struct req *r, struct resp *p, void *ctx)
 {
 	struct ingest		*in = ctx;
@@ -436,8 +471,8 @@ ingest_handle(struct req *r, struct resp *p, void *ctx)
 
 	(void)ingest_read(in, r, p, &job);
 	if (!p->sent) {
-		if (in->committer != NULL)
-			commit_submit(in->committer, &job);
+		if (in->batcher != NULL)
+			submit(in, &job);
 		else {
 			db_set_timeout(in->db, in->settings->db_timeout_ms);
 			ingest_run_one(in->db, &job);

@@ -13,7 +13,7 @@
 #include "resp.h"
 #include "settings.h"
 
-struct commit;
+struct batcher;
 
 struct ingest_job {
 	struct auth_cred	cred;
@@ -41,9 +41,15 @@ struct ingest_job {
 };
 
 struct ingest {
-	struct db		*db;
+	struct db		*db;		/* without group commit */
 	const struct settings	*settings;
-	struct commit		*committer;	/* NULL: one request, one txn */
+	struct batcher		*batcher;	/* NULL: one request, one txn */
+};
+
+/* A lane of group commit: its own connection (see ingest_lane_run). */
+struct ingest_lane {
+	struct db		*db;
+	int			 timeout_ms;
 };
 
 /* The ingest role's connection with its prepared statements. */
@@ -70,13 +76,26 @@ void		ingest_run_one(struct db *db, struct ingest_job *job);
 void		ingest_run_group(struct db *db, struct ingest_job **jobs,
 		    size_t n, int timeout_ms);
 
+/*
+ * batcher_run_fn and batcher_weight_fn for group commit: a batch of jobs
+ * (struct ingest_job *) runs as one group on its lane's connection
+ * (struct ingest_lane *), weighed by its events.  Requests are spread
+ * over the lanes by their key, so one app's rollup rows are written by
+ * one lane: lanes never wait on each other's row locks (but while a key
+ * is rotated, when two keys of one app may take two lanes; then one
+ * waits for the other, and never deadlocks: every group locks its rollup
+ * rows in one sorted order).
+ */
+void		ingest_lane_run(void *lane, void **jobs, size_t n);
+size_t		ingest_job_weight(const void *job);
+
 /* Answer the request from its job's outcome. */
 void		ingest_answer(struct ingest *in, struct ingest_job *job,
 		    struct resp *p);
 
 void		ingest_job_free(struct ingest_job *job);
 
-/* server_handler: read, run (alone or through the committer), answer. */
+/* server_handler: read, run (alone or through a lane), answer. */
 void		ingest_handle(struct req *r, struct resp *p, void *ctx);
 
 #endif

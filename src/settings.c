@@ -20,6 +20,7 @@ extern char **environ;
 #define DEFAULT_WORKERS		2
 #define DEFAULT_THREADS		16
 #define DEFAULT_GROUP_MAX_EVENTS	10000
+#define DEFAULT_GROUP_CONNECTIONS	2
 #define DEFAULT_MAX_REPLAY_LAG_S	300
 
 enum var_id {
@@ -34,6 +35,7 @@ enum var_id {
 	VAR_GROUP_COMMIT,
 	VAR_THREADS,
 	VAR_GROUP_MAX_EVENTS,
+	VAR_GROUP_CONNECTIONS,
 	VAR_PREPARED_STATEMENTS,
 	VAR_MAX_REPLAY_LAG_S,
 	VAR__COUNT
@@ -51,6 +53,7 @@ static const char *const var_names[VAR__COUNT] = {
 	"AXLOG_GROUP_COMMIT",
 	"AXLOG_THREADS",
 	"AXLOG_GROUP_MAX_EVENTS",
+	"AXLOG_GROUP_CONNECTIONS",
 	"AXLOG_PREPARED_STATEMENTS",
 	"AXLOG_MAX_REPLAY_LAG_S",
 };
@@ -209,6 +212,12 @@ apply(struct settings *s, enum var_id id, const char *value)
 			return -1;
 		s->group_max_events = v;
 		return 0;
+	case VAR_GROUP_CONNECTIONS:
+		if (settings_parse_ulong(value, 1,
+		    SETTINGS_MAX_GROUP_CONNECTIONS, &v) != 0)
+			return -1;
+		s->group_connections = (int)v;
+		return 0;
 	case VAR_PREPARED_STATEMENTS:
 		return parse_on_off(value, &s->prepared_statements);
 	case VAR_MAX_REPLAY_LAG_S:
@@ -248,6 +257,7 @@ settings_load(struct settings *s, char *const *envp, char *err, size_t errsz)
 	s->group_commit = 1;
 	s->threads = DEFAULT_THREADS;
 	s->group_max_events = DEFAULT_GROUP_MAX_EVENTS;
+	s->group_connections = DEFAULT_GROUP_CONNECTIONS;
 	s->prepared_statements = 1;
 	s->max_replay_lag_s = DEFAULT_MAX_REPLAY_LAG_S;
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define SETTINGS_MAX_ORIGINS 16
+#define SETTINGS_MAX_GROUP_CONNECTIONS 16	/* lanes of group commit, at most */
 
 struct settings {
 	const char	*database_url;		/* AXLOG_DATABASE_URL or NULL */
@@ -21,6 +22,7 @@ struct settings {
 	int		 group_commit;		/* AXLOG_GROUP_COMMIT: on 1, off 0 */
 	int		 threads;		/* AXLOG_THREADS (ingest) */
 	size_t		 group_max_events;	/* AXLOG_GROUP_MAX_EVENTS */
+	int		 group_connections;	/* AXLOG_GROUP_CONNECTIONS */
 	int		 prepared_statements;	/* AXLOG_PREPARED_STATEMENTS: on 1 */
 	int		 max_replay_lag_s;	/* AXLOG_MAX_REPLAY_LAG_S (health) */
 	size_t		 ncors;			/* number of cors_origins */
