@@ -54,6 +54,7 @@ struct walk {
 	size_t		 depth;
 	size_t		 grow;		/* what numbers grow by, printed */
 	int		 quiet;		/* not an event: only find its end */
+	int		 detached;	/* text without its tree, see tree_of */
 };
 
 /* Parsing state of one body. */
@@ -393,7 +394,9 @@ check_field(struct ctx *c, const char *key, struct json_object *val)
 /*
  * The walk: each event's text read again alongside json-c's tree, for
  * what the tree has lost (see the top of this file).  json-c has parsed
- * the text, so the walk only follows it; where the two disagree it stops.
+ * the text, so the walk only follows it; where the text is not what
+ * json-c read it stops.  A NULL tree is a JSON null or, below a repeated
+ * key, no tree at all (tree_of).
  */
 
 /* A key written bare in a path: letters, digits, '_' and '-'. */
@@ -493,9 +496,7 @@ walk_number(struct ctx *c, const char *s, size_t len, size_t *i,
 	struct jsontext_number	n;
 	size_t			end, tlen;
 
-	if ((!json_object_is_type(v, json_type_int) &&
-	    !json_object_is_type(v, json_type_double)) ||
-	    jsontext_number(s, len, *i, &end, &n) != 0)
+	if (jsontext_number(s, len, *i, &end, &n) != 0)
 		return -1;
 	tlen = end - *i;
 	if (n.kind == JSONTEXT_NUM_NONFINITE)
@@ -507,8 +508,8 @@ walk_number(struct ctx *c, const char *s, size_t len, size_t *i,
 	else {
 		c->w.grow += n.printed > tlen ? n.printed - tlen : 0;
 		/* 19 digits and more may be past 64 bits. */
-		if (n.integer && json_object_is_type(v, json_type_int) &&
-		    tlen >= 19 && keep_text(v, s + *i, tlen) != 0)
+		if (n.integer && v != NULL && tlen >= 19 &&
+		    keep_text(v, s + *i, tlen) != 0)
 			return -1;
 	}
 	*i = end;
@@ -516,14 +517,14 @@ walk_number(struct ctx *c, const char *s, size_t len, size_t *i,
 }
 
 /*
- * The member of object o whose key is the string s[i..end), quotes
- * included, decoded as json-c decoded it: without an escape the bytes
- * themselves (in buf), else json-c's own reading (in *hold, for the
- * caller to release).
+ * The member of object o (NULL: none) whose key is the string s[i..end),
+ * quotes included, decoded as json-c decoded it: without an escape the
+ * bytes themselves (in buf), else json-c's own reading (in *hold, for the
+ * caller to release).  A key o lacks is one repeated (see tree_of).
  */
 static int
-member_of(struct json_object *o, const char *s, size_t i, size_t end,
-    int escaped, char buf[128], struct json_object **hold,
+member_of(struct ctx *c, struct json_object *o, const char *s, size_t i,
+    size_t end, int escaped, char buf[128], struct json_object **hold,
     struct seg *g, struct json_object **child)
 {
 	json_tokener	*tok;
@@ -547,7 +548,10 @@ member_of(struct json_object *o, const char *s, size_t i, size_t end,
 	}
 	g->key = key;
 	g->klen = n;
-	return json_object_object_get_ex(o, key, child) ? 0 : -1;
+	*child = NULL;
+	if (o != NULL && !json_object_object_get_ex(o, key, child))
+		c->w.detached = 1;
+	return 0;
 }
 
 static int	walk_value(struct ctx *, const char *, size_t, size_t *,
@@ -582,7 +586,7 @@ walk_member(struct ctx *c, const char *s, size_t len, size_t *i,
 
 	hold = NULL;
 	if (jsontext_string(s, len, *i, &end, &lone, &escaped) != 0 ||
-	    member_of(o, s, *i, end, escaped, buf, &hold, &w->seg[w->depth],
+	    member_of(c, o, s, *i, end, escaped, buf, &hold, &w->seg[w->depth],
 	    &child) != 0) {
 		json_object_put(hold);
 		return -1;
@@ -612,8 +616,7 @@ walk_object(struct ctx *c, const char *s, size_t len, size_t *i,
 {
 	size_t	members = 0;
 
-	if (!json_object_is_type(o, json_type_object) ||
-	    c->w.depth >= WALK_DEPTH)
+	if (c->w.depth >= WALK_DEPTH)
 		return -1;
 	*i = jsontext_ws(s, len, *i + 1);
 	if (*i < len && s[*i] == '}')
@@ -630,7 +633,7 @@ walk_object(struct ctx *c, const char *s, size_t len, size_t *i,
 				break;
 			*i = jsontext_ws(s, len, *i);
 		}
-	if (members != (size_t)json_object_object_length(o))
+	if (o != NULL && members != (size_t)json_object_object_length(o))
 		walk_problem(c, "duplicate_key");
 	return 0;
 }
@@ -643,27 +646,49 @@ walk_array(struct ctx *c, const char *s, size_t len, size_t *i,
 	size_t		 k, n;
 	int		 r;
 
-	if (!json_object_is_type(a, json_type_array) || w->depth >= WALK_DEPTH)
+	if (w->depth >= WALK_DEPTH)
 		return -1;
-	n = json_object_array_length(a);
+	n = a != NULL ? json_object_array_length(a) : 0;
 	*i = jsontext_ws(s, len, *i + 1);
 	if (*i < len && s[*i] == ']') {
 		(*i)++;
-		return n == 0 ? 0 : -1;
+		c->w.detached |= n != 0;
+		return 0;
 	}
-	for (k = 0; k < n; k++) {
+	for (k = 0; ; k++) {
+		if (a != NULL && k >= n) {
+			a = NULL;
+			c->w.detached = 1;
+		}
 		w->seg[w->depth].key = NULL;
 		w->seg[w->depth++].idx = k;
-		r = walk_value(c, s, len, i, json_object_array_get_idx(a, k));
+		r = walk_value(c, s, len, i, a != NULL ?
+		    json_object_array_get_idx(a, k) : NULL);
 		w->depth--;
-		if (r != 0)
+		*i = r == 0 ? jsontext_ws(s, len, *i) : len;
+		if (*i >= len || (s[*i] != ',' && s[*i] != ']'))
 			return -1;
-		*i = jsontext_ws(s, len, *i);
-		if (*i >= len || s[*i] != (k + 1 < n ? ',' : ']'))
-			return -1;
-		(*i)++;
+		if (s[(*i)++] != ']')
+			continue;
+		c->w.detached |= a != NULL && k + 1 != n;
+		return 0;
 	}
-	return 0;
+}
+
+/*
+ * json-c keeps the last value of a repeated key, so below the first the
+ * text and the tree part: a value whose tree is not of its kind is walked
+ * without one (NULL), and the walk says so.  The repeated key makes the
+ * event refused; a parting without one is a bug (validate).
+ */
+static struct json_object *
+tree_of(struct ctx *c, struct json_object *v, enum json_type t)
+{
+	if (json_object_is_type(v, t) || (t == json_type_int &&
+	    json_object_is_type(v, json_type_double)))
+		return v;
+	c->w.detached = 1;
+	return NULL;
 }
 
 /* The value at s[*i] (after whitespace), which json-c parsed as v. */
@@ -679,12 +704,14 @@ walk_value(struct ctx *c, const char *s, size_t len, size_t *i,
 		return -1;
 	switch (s[*i]) {
 	case '{':
-		return walk_object(c, s, len, i, v);
+		return walk_object(c, s, len, i,
+		    tree_of(c, v, json_type_object));
 	case '[':
-		return walk_array(c, s, len, i, v);
+		return walk_array(c, s, len, i,
+		    tree_of(c, v, json_type_array));
 	case '"':
-		if (!json_object_is_type(v, json_type_string) ||
-		    jsontext_string(s, len, *i, &end, &lone, &escaped) != 0)
+		(void)tree_of(c, v, json_type_string);
+		if (jsontext_string(s, len, *i, &end, &lone, &escaped) != 0)
 			return -1;
 		if (lone)
 			walk_problem(c, "lone_surrogate");
@@ -697,7 +724,8 @@ walk_value(struct ctx *c, const char *s, size_t len, size_t *i,
 			(*i)++;
 		return 0;
 	default:
-		return walk_number(c, s, len, i, v);
+		return walk_number(c, s, len, i,
+		    tree_of(c, v, json_type_int));
 	}
 }
 
@@ -723,7 +751,8 @@ validate(struct ctx *c, struct json_object *ev, const char *s, size_t len,
 		c->index++;
 		return r;
 	}
-	if (walk_value(c, s, len, i, ev) != 0)
+	if (walk_value(c, s, len, i, ev) != 0 ||
+	    (c->w.detached && c->nproblems == before))
 		return -1;
 	c->row = json_object_new_object();
 	c->has_id = c->has_created_at = 0;

@@ -1501,3 +1501,27 @@ Test(ndjson, keeps_long_integer_on_a_line)
 	    JSON_C_TO_STRING_PLAIN), "[{\"event_type\":\"a\",\"metadata\":"
 	    "{\"n\":-99999999999999999999}}]");
 }
+
+Test(fidelity, refuses_repeated_key_whose_values_differ_in_kind)
+{
+	/* json-c keeps the last; the first is still read, and refused. */
+	assert_refused(ev("\"metadata\":{\"a\":15,\"a\":\"s\"}"), "metadata",
+	    "duplicate_key");
+	assert_refused(ev("\"metadata\":{\"a\":[1,2,3],\"a\":[1]}"), "metadata",
+	    "duplicate_key");
+	assert_refused(ev("\"metadata\":{\"a\":{\"b\":1},\"a\":{\"c\":2}}"),
+	    "metadata", "duplicate_key");
+}
+
+Test(fidelity, reads_values_below_a_repeated_key)
+{
+	expect(parse(ev("\"metadata\":{\"a\":[NaN,{\"x\":\"\\ud800\"}],"
+	    "\"a\":{\"b\":1}}")), AX_ERR_INVALID_EVENT);
+	cr_assert_eq(ndetails(), 3, "%s", details_text());
+	cr_assert(has_problem(0, "metadata.a[0]", "not_a_number"), "%s",
+	    details_text());
+	cr_assert(has_problem(0, "metadata.a[1].x", "lone_surrogate"), "%s",
+	    details_text());
+	cr_assert(has_problem(0, "metadata", "duplicate_key"), "%s",
+	    details_text());
+}
