@@ -2,8 +2,30 @@
  * event.c: the /ingest event rules of DESIGN.md, one function per field.
  * Problems are collected, not stopped at, so a client sees every mistake
  * of a batch in one answer.
+ *
+ * A value is stored as sent or refused, never changed on the way.  json-c
+ * changes some silently, so after it has parsed an event the event's text
+ * is walked once more alongside the tree (jsontext.c reads the tokens):
+ *  - numbers are stored as their text: json-c keeps a double's text and
+ *    prints it back, and an integer of 19 digits or more is given its
+ *    text back here (json-c saturates it at 64 bits), so jsonb's numeric
+ *    gets every digit: 0.1, 1e400, 123456789012345678901234567890 are
+ *    kept.  Refused: NaN, Infinity, -Infinity (not_a_number), forms
+ *    RFC 8259 has not, 1. -.5 00 -01 (invalid_number: PostgreSQL
+ *    refuses the first two, json-c would store the others as 0, -1),
+ *    and a number PostgreSQL would print in more than
+ *    EVENT_MAX_METADATA characters (number_out_of_range; that also keeps
+ *    to numeric's range).  What the printing adds counts towards
+ *    metadata's EVENT_MAX_METADATA.
+ *  - a \uD800-\uDFFF escape that is not half of a pair, which json-c
+ *    turns into U+FFFD (lone_surrogate), in any string or key;
+ *  - a key repeated in one object, of which json-c keeps the last
+ *    (duplicate_key, naming the object).
+ * A problem names the value by its path: metadata.a[2], metadata["a b"];
+ * a path longer than EVENT_MAX_PATH names the part of it that fits.
+ * \u0000 stays refused for the whole body before parsing (below).
  */
-#define _GNU_SOURCE		/* memmem(3) */
+#define _GNU_SOURCE		/* memmem(3), strndup(3) */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stddef.h>
@@ -11,9 +33,29 @@
 #include <string.h>
 
 #include "event.h"
+#include "jsontext.h"
 #include "schema.h"
 #include "timefmt.h"
 #include "utf8.h"
+
+/* Containers the text walk may be inside: json-c's own depth limit. */
+#define WALK_DEPTH	(EVENT_MAX_DEPTH + 8)
+
+/* One step of the path to a value: an object's key or an array index. */
+struct seg {
+	const char	*key;		/* NULL: index */
+	size_t		 klen;
+	size_t		 idx;
+};
+
+/* Where the walk over an event's text is. */
+struct walk {
+	struct seg	 seg[WALK_DEPTH + 1];
+	size_t		 depth;
+	size_t		 grow;		/* what numbers grow by, printed */
+	int		 quiet;		/* not an event: only find its end */
+	int		 detached;	/* text without its tree, see tree_of */
+};
 
 /* Parsing state of one body. */
 struct ctx {
@@ -23,6 +65,9 @@ struct ctx {
 	int			 index;		/* event being validated */
 	int			 has_id, has_created_at;
 	struct json_object	*row;		/* being built */
+	struct walk		 w;
+	unsigned		 refused;	/* fields[] the walk refused */
+	size_t			 meta_grow;	/* metadata's numbers, printed */
 };
 
 static void
@@ -187,6 +232,11 @@ v_created_at(struct ctx *c, const char *f, struct json_object *v)
 		problem(c, f, "invalid_timestamp");
 		return;
 	}
+	/* 0001-01-01T00:30:00+01:00 is year 0, which PostgreSQL refuses. */
+	if (us < timefmt_days_from_civil(1, 1, 1) * INT64_C(86400000000)) {
+		problem(c, f, "out_of_range");
+		return;
+	}
 	if (us > c->now_us + EVENT_MAX_FUTURE_US) {
 		problem(c, f, "in_future");
 		return;
@@ -282,7 +332,7 @@ v_metadata(struct ctx *c, const char *f, struct json_object *v)
 		problem(c, f, "too_deep");
 	else if (json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &n) == NULL ||
-	    n > EVENT_MAX_METADATA)
+	    n > EVENT_MAX_METADATA || c->meta_grow > EVENT_MAX_METADATA - n)
 		problem(c, f, "too_large");
 	else
 		keep(c, f, v);
@@ -332,24 +382,378 @@ check_field(struct ctx *c, const char *key, struct json_object *val)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (strcmp(fields[i].name, key) != 0)
 			continue;
-		if (val != NULL)	/* JSON null: as if absent */
+		/* JSON null: as if absent; refused on the walk: once is
+		 * enough. */
+		if (val != NULL && !(c->refused & 1u << i))
 			fields[i].check(c, key, val);
 		return;
 	}
 	problem(c, strlen(key) <= 64 ? key : NULL, "unknown_field");
 }
 
-/* Validate one event; adds its row to the batch when it has no problem. */
+/*
+ * The walk: each event's text read again alongside json-c's tree, for
+ * what the tree has lost (see the top of this file).  json-c has parsed
+ * the text, so the walk only follows it; where the text is not what
+ * json-c read it stops.  A NULL tree is a JSON null or, below a repeated
+ * key, no tree at all (tree_of).
+ */
+
+/* A key written bare in a path: letters, digits, '_' and '-'. */
+static int
+plain_key(const char *k, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_' &&
+		    k[i] != '-')
+			return 0;
+	return n > 0;
+}
+
+/* One step of a path in out[size]: [2], .key, key (first), ["a b"]. */
+static int
+segment(const struct seg *g, int first, char *out, size_t size)
+{
+	struct json_object	*o;
+	const char		*q;
+	int			 r;
+
+	if (g->key == NULL)
+		r = snprintf(out, size, "[%zu]", g->idx);
+	else if (g->klen >= size)
+		return -1;
+	else if (plain_key(g->key, g->klen))
+		r = snprintf(out, size, "%s%.*s", first ? "" : ".",
+		    (int)g->klen, g->key);
+	else {
+		if ((o = json_object_new_string_len(g->key,
+		    (int)g->klen)) == NULL)
+			return -1;
+		q = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		r = q != NULL ? snprintf(out, size, "[%s]", q) : -1;
+		json_object_put(o);
+	}
+	return r < 0 || (size_t)r >= size ? -1 : 0;
+}
+
+/* The walk's path, as far as whole steps fit in EVENT_MAX_PATH. */
 static void
-validate(struct ctx *c, struct json_object *ev)
+path_of(const struct walk *w, char out[EVENT_MAX_PATH])
+{
+	char	one[EVENT_MAX_PATH];
+	size_t	i, n = 0, k;
+
+	out[0] = '\0';
+	for (i = 0; i < w->depth; i++) {
+		if (segment(&w->seg[i], i == 0, one, sizeof(one)) != 0)
+			return;
+		if ((k = strlen(one)) >= EVENT_MAX_PATH - n)
+			return;
+		memcpy(out + n, one, k + 1);
+		n += k;
+	}
+}
+
+static void
+walk_problem(struct ctx *c, const char *what)
+{
+	char	path[EVENT_MAX_PATH];
+
+	if (c->w.quiet)
+		return;
+	path_of(&c->w, path);
+	problem(c, path[0] != '\0' ? path : NULL, what);
+}
+
+/*
+ * Print v as the client wrote it: json-c saturates an integer beyond 64
+ * bits, where PostgreSQL's numeric keeps every digit.
+ */
+static int
+keep_text(struct json_object *v, const char *s, size_t n)
+{
+	char	*t;
+
+	if ((t = strndup(s, n)) == NULL)
+		return -1;
+	json_object_set_serializer(v, json_object_userdata_to_json_string, t,
+	    json_object_free_userdata);
+	return 0;
+}
+
+/*
+ * A number is stored as its text (json-c keeps a double's, keep_text an
+ * integer's), so it must be a number PostgreSQL reads, and not one that
+ * prints to more than a whole metadata's worth.
+ */
+static int
+walk_number(struct ctx *c, const char *s, size_t len, size_t *i,
+    struct json_object *v)
+{
+	struct jsontext_number	n;
+	size_t			end, tlen;
+
+	if (jsontext_number(s, len, *i, &end, &n) != 0)
+		return -1;
+	tlen = end - *i;
+	if (n.kind == JSONTEXT_NUM_NONFINITE)
+		walk_problem(c, "not_a_number");
+	else if (n.kind == JSONTEXT_NUM_INVALID)
+		walk_problem(c, "invalid_number");
+	else if (n.printed > EVENT_MAX_METADATA)
+		walk_problem(c, "number_out_of_range");
+	else {
+		c->w.grow += n.printed > tlen ? n.printed - tlen : 0;
+		/* 19 digits and more may be past 64 bits. */
+		if (n.integer && v != NULL && tlen >= 19 &&
+		    keep_text(v, s + *i, tlen) != 0)
+			return -1;
+	}
+	*i = end;
+	return 0;
+}
+
+/*
+ * The member of object o (NULL: none) whose key is the string s[i..end),
+ * quotes included, decoded as json-c decoded it: without an escape the
+ * bytes themselves (in buf), else json-c's own reading (in *hold, for the
+ * caller to release).  A key o lacks is one repeated (see tree_of).
+ */
+static int
+member_of(struct ctx *c, struct json_object *o, const char *s, size_t i,
+    size_t end, int escaped, char buf[128], struct json_object **hold,
+    struct seg *g, struct json_object **child)
+{
+	json_tokener	*tok;
+	const char	*key;
+	size_t		 n = end - i - 2;
+
+	*hold = NULL;
+	if (!escaped && n < 128) {
+		memcpy(buf, s + i + 1, n);
+		buf[n] = '\0';
+		key = buf;
+	} else {
+		if ((tok = json_tokener_new()) == NULL)
+			return -1;
+		*hold = json_tokener_parse_ex(tok, s + i, (int)(end - i));
+		json_tokener_free(tok);
+		if (!json_object_is_type(*hold, json_type_string))
+			return -1;
+		key = json_object_get_string(*hold);
+		n = (size_t)json_object_get_string_len(*hold);
+	}
+	g->key = key;
+	g->klen = n;
+	*child = NULL;
+	if (o != NULL && !json_object_object_get_ex(o, key, child))
+		c->w.detached = 1;
+	return 0;
+}
+
+static int	walk_value(struct ctx *, const char *, size_t, size_t *,
+		    struct json_object *);
+
+/* A member of the event itself is done: what the walk found counts. */
+static void
+member_done(struct ctx *c, const char *key, size_t before)
+{
+	size_t	i;
+
+	if (strcmp(key, "metadata") == 0)
+		c->meta_grow = c->w.grow;
+	c->w.grow = 0;
+	if (c->nproblems == before)
+		return;
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(fields[i].name, key) == 0)
+			c->refused |= 1u << i;
+}
+
+/* One "key": value of an object; *i is at the key. */
+static int
+walk_member(struct ctx *c, const char *s, size_t len, size_t *i,
+    struct json_object *o)
+{
+	struct json_object	*hold, *child;
+	struct walk		*w = &c->w;
+	char			 buf[128];
+	size_t			 end, before = c->nproblems;
+	int			 lone, escaped, r = -1;
+
+	hold = NULL;
+	if (jsontext_string(s, len, *i, &end, &lone, &escaped) != 0 ||
+	    member_of(c, o, s, *i, end, escaped, buf, &hold, &w->seg[w->depth],
+	    &child) != 0) {
+		json_object_put(hold);
+		return -1;
+	}
+	w->depth++;
+	if (lone)
+		walk_problem(c, "lone_surrogate");
+	*i = jsontext_ws(s, len, end);
+	if (*i < len && s[*i] == ':') {
+		(*i)++;
+		r = walk_value(c, s, len, i, child);
+	}
+	w->depth--;
+	if (r == 0 && w->depth == 0 && !w->quiet)
+		member_done(c, w->seg[0].key, before);
+	json_object_put(hold);
+	return r;
+}
+
+/*
+ * json-c keeps the last of a repeated key and says nothing; the object
+ * holding it is named (the event's own: no field).
+ */
+static int
+walk_object(struct ctx *c, const char *s, size_t len, size_t *i,
+    struct json_object *o)
+{
+	size_t	members = 0;
+
+	if (c->w.depth >= WALK_DEPTH)
+		return -1;
+	*i = jsontext_ws(s, len, *i + 1);
+	if (*i < len && s[*i] == '}')
+		(*i)++;
+	else
+		for (;;) {
+			if (walk_member(c, s, len, i, o) != 0)
+				return -1;
+			members++;
+			*i = jsontext_ws(s, len, *i);
+			if (*i >= len || (s[*i] != ',' && s[*i] != '}'))
+				return -1;
+			if (s[(*i)++] == '}')
+				break;
+			*i = jsontext_ws(s, len, *i);
+		}
+	if (o != NULL && members != (size_t)json_object_object_length(o))
+		walk_problem(c, "duplicate_key");
+	return 0;
+}
+
+static int
+walk_array(struct ctx *c, const char *s, size_t len, size_t *i,
+    struct json_object *a)
+{
+	struct walk	*w = &c->w;
+	size_t		 k, n;
+	int		 r;
+
+	if (w->depth >= WALK_DEPTH)
+		return -1;
+	n = a != NULL ? json_object_array_length(a) : 0;
+	*i = jsontext_ws(s, len, *i + 1);
+	if (*i < len && s[*i] == ']') {
+		(*i)++;
+		c->w.detached |= n != 0;
+		return 0;
+	}
+	for (k = 0; ; k++) {
+		if (a != NULL && k >= n) {
+			a = NULL;
+			c->w.detached = 1;
+		}
+		w->seg[w->depth].key = NULL;
+		w->seg[w->depth++].idx = k;
+		r = walk_value(c, s, len, i, a != NULL ?
+		    json_object_array_get_idx(a, k) : NULL);
+		w->depth--;
+		*i = r == 0 ? jsontext_ws(s, len, *i) : len;
+		if (*i >= len || (s[*i] != ',' && s[*i] != ']'))
+			return -1;
+		if (s[(*i)++] != ']')
+			continue;
+		c->w.detached |= a != NULL && k + 1 != n;
+		return 0;
+	}
+}
+
+/*
+ * json-c keeps the last value of a repeated key, so below the first the
+ * text and the tree part: a value whose tree is not of its kind is walked
+ * without one (NULL), and the walk says so.  The repeated key makes the
+ * event refused; a parting without one is a bug (validate).
+ */
+static struct json_object *
+tree_of(struct ctx *c, struct json_object *v, enum json_type t)
+{
+	if (json_object_is_type(v, t) || (t == json_type_int &&
+	    json_object_is_type(v, json_type_double)))
+		return v;
+	c->w.detached = 1;
+	return NULL;
+}
+
+/* The value at s[*i] (after whitespace), which json-c parsed as v. */
+static int
+walk_value(struct ctx *c, const char *s, size_t len, size_t *i,
+    struct json_object *v)
+{
+	size_t	end;
+	int	lone, escaped;
+
+	*i = jsontext_ws(s, len, *i);
+	if (*i >= len)
+		return -1;
+	switch (s[*i]) {
+	case '{':
+		return walk_object(c, s, len, i,
+		    tree_of(c, v, json_type_object));
+	case '[':
+		return walk_array(c, s, len, i,
+		    tree_of(c, v, json_type_array));
+	case '"':
+		(void)tree_of(c, v, json_type_string);
+		if (jsontext_string(s, len, *i, &end, &lone, &escaped) != 0)
+			return -1;
+		if (lone)
+			walk_problem(c, "lone_surrogate");
+		*i = end;
+		return 0;
+	case 't':
+	case 'f':
+	case 'n':
+		while (*i < len && s[*i] >= 'a' && s[*i] <= 'z')
+			(*i)++;
+		return 0;
+	default:
+		return walk_number(c, s, len, i,
+		    tree_of(c, v, json_type_int));
+	}
+}
+
+/*
+ * Validate one event, the value at s[*i] json-c parsed as ev, and move *i
+ * past it; adds its row to the batch when it has no problem.  -1 when the
+ * text does not match the tree (a bug) or memory ran out.
+ */
+static int
+validate(struct ctx *c, struct json_object *ev, const char *s, size_t len,
+    size_t *i)
 {
 	size_t	before = c->nproblems;
+	int	r;
 
+	memset(&c->w, 0, sizeof(c->w));
+	c->refused = 0;
+	c->meta_grow = 0;
 	if (!json_object_is_type(ev, json_type_object)) {
 		problem(c, NULL, "not_an_object");
+		c->w.quiet = 1;
+		r = walk_value(c, s, len, i, ev);
 		c->index++;
-		return;
+		return r;
 	}
+	if (walk_value(c, s, len, i, ev) != 0 ||
+	    (c->w.detached && c->nproblems == before))
+		return -1;
 	c->row = json_object_new_object();
 	c->has_id = c->has_created_at = 0;
 	json_object_object_foreach(ev, key, val)
@@ -365,6 +769,7 @@ validate(struct ctx *c, struct json_object *ev)
 		json_object_put(c->row);
 	c->row = NULL;
 	c->index++;
+	return 0;
 }
 
 /*
@@ -469,30 +874,56 @@ parse_error(struct ctx *c, json_tokener *tok)
 	    AX_ERR_INVALID_ENCODING : AX_ERR_INVALID_JSON;
 }
 
+/* The walk lost its way (out of memory, or a bug): nothing is stored. */
+static enum ax_err
+walk_failed(struct ctx *c)
+{
+	snprintf(c->b->message, sizeof(c->b->message),
+	    "could not check the text of event %d", c->index);
+	return AX_ERR_UNAVAILABLE;
+}
+
+/* The events of the array s[*i...] json-c parsed as a. */
+static enum ax_err
+validate_all(struct ctx *c, struct json_object *a, const char *s,
+    size_t len)
+{
+	size_t	i, k, n = json_object_array_length(a);
+
+	i = jsontext_ws(s, len, 0) + 1;		/* past the '[' */
+	for (k = 0; k < n; k++) {
+		if (validate(c, json_object_array_get_idx(a, k), s, len,
+		    &i) != 0)
+			return walk_failed(c);
+		i = jsontext_ws(s, len, i);
+		if (i < len && s[i] == ',')
+			i++;
+	}
+	return AX_OK;
+}
+
 static enum ax_err
 parse_json(struct ctx *c, json_tokener *tok, const char *s, size_t len,
     size_t max_batch)
 {
 	struct json_object	*o;
-	size_t			 i, n;
+	size_t			 i = 0;
+	enum ax_err		 e = AX_OK;
 
 	if ((o = parse_one(tok, s, len, c)) == NULL)
 		return parse_error(c, tok);
 	if (!json_object_is_type(o, json_type_array)) {
-		validate(c, o);
-		json_object_put(o);
-		return AX_OK;
-	}
-	if ((n = json_object_array_length(o)) > max_batch) {
+		if (validate(c, o, s, len, &i) != 0)
+			e = walk_failed(c);
+	} else if (json_object_array_length(o) > max_batch) {
 		snprintf(c->b->message, sizeof(c->b->message),
-		    "%zu events; at most %zu in one request", n, max_batch);
-		json_object_put(o);
-		return AX_ERR_TOO_LARGE;
-	}
-	for (i = 0; i < n; i++)
-		validate(c, json_object_array_get_idx(o, i));
+		    "%zu events; at most %zu in one request",
+		    json_object_array_length(o), max_batch);
+		e = AX_ERR_TOO_LARGE;
+	} else
+		e = validate_all(c, o, s, len);
 	json_object_put(o);
-	return AX_OK;
+	return e;
 }
 
 /* NDJSON: one event a line; blank lines and a CR before LF are allowed. */
@@ -503,6 +934,7 @@ parse_ndjson(struct ctx *c, json_tokener *tok, const char *s, size_t len,
 	struct json_object	*o;
 	const char		*line = s, *nl, *end = s + len;
 	size_t			 n, i, lineno = 0;
+	int			 r;
 
 	for (; line < end; line = nl + 1) {
 		lineno++;
@@ -531,8 +963,11 @@ parse_ndjson(struct ctx *c, json_tokener *tok, const char *s, size_t len,
 			    sizeof(c->b->message) - off, " (line %zu)", lineno);
 			return parse_error(c, tok);
 		}
-		validate(c, o);
+		i = 0;
+		r = validate(c, o, line, n, &i);
 		json_object_put(o);
+		if (r != 0)
+			return walk_failed(c);
 	}
 	return AX_OK;
 }

@@ -21,6 +21,7 @@
 #define EVENT_MAX_FUTURE_US	(INT64_C(300) * 1000000)
 #define EVENT_MAX_LINE		65536	/* one NDJSON line */
 #define EVENT_MAX_DETAILS	100	/* problems listed in one answer */
+#define EVENT_MAX_PATH		200	/* bytes of a detail's field path */
 
 struct event_batch {
 	/* Validated rows: an array of objects with the logs columns. */

@@ -10,7 +10,7 @@
 
 it_init
 it_require nginx lighttpd
-it_plan 226
+it_plan 264
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -532,6 +532,239 @@ listed=$("$IT_PYTHON" -c 'import json, sys
 print(" ".join("%s,%s" % (d.get("index"), d.get("field"))
                for d in json.loads(sys.argv[1]).get("details", [])))' "$IT_HTTP_BODY" 2>/dev/null)
 it_is "$listed" "1,event_type 2,user_id" "nginx: two bad events among three: both listed, in order"
+
+# ---------------------------------------------------------------------------
+# Fidelity: a value is stored as sent, or refused naming the event and the
+# value's path (4 tests per refusal; 4 for the batch kept exactly; 2 for
+# the random values)
+# ---------------------------------------------------------------------------
+
+# fidelity NAME BODY FIELD PROBLEM: BODY, a batch whose event 1 is bad, is
+# refused with {"index": 1, "field": FIELD, "problem": PROBLEM}.
+fidelity() {
+	local name=$1 body=$2 field=$3 problem=$4
+	printf '[{"event_type":"fid.ok"},%s]' "$body" >"$B/fidelity.json"
+	post "$NG/ingest" "$B/fidelity.json" "${BEARER[@]}" "${JSON[@]}"
+	refused "nginx: $name" 400 invalid_event
+	detail_test "nginx: $name" 1 "$field" "$problem"
+}
+
+fidelity "NaN in metadata" '{"event_type":"fid","metadata":{"n":NaN}}' \
+    metadata.n not_a_number
+fidelity "-Infinity in a metadata array" \
+    '{"event_type":"fid","metadata":{"a":[1,2,-Infinity]}}' \
+    'metadata.a[2]' not_a_number
+fidelity "a number json-c takes and PostgreSQL refuses (1.)" \
+    '{"event_type":"fid","metadata":{"o":{"n":1.}}}' metadata.o.n invalid_number
+fidelity "a number beyond numeric (1e131072)" \
+    '{"event_type":"fid","metadata":{"n":1e131072}}' metadata.n number_out_of_range
+fidelity "a lone surrogate escape in a message" \
+    '{"event_type":"fid","message":"a\ud800b"}' message lone_surrogate
+fidelity "a lone low surrogate escape in a metadata value" \
+    '{"event_type":"fid","metadata":{"k":["x","\udc00"]}}' 'metadata.k[1]' lone_surrogate
+fidelity "a metadata key given twice" \
+    '{"event_type":"fid","metadata":{"a":1,"a":2}}' metadata duplicate_key
+fidelity "created_at in year 0 after its offset" \
+    '{"event_type":"fid","created_at":"0001-01-01T00:30:00+01:00"}' created_at out_of_range
+
+# Kept: numbers json-c cannot hold and PostgreSQL's numeric can, doubles as
+# written, a pair of surrogate escapes, an escaped backslash before ud800.
+cat >"$IT_TMP/exact.py" <<'EOF'
+# Writes a batch (argv[1]) of events whose metadata is the given JSON text.
+import sys, uuid
+texts = [
+    '{"n":123456789012345678901234567890}',
+    '{"n":-123456789012345678901234567890,"m":18446744073709551616}',
+    '{"a":[1,{"b":99999999999999999999999}],"c":-9223372036854775809}',
+    '{"n":1e400,"m":-1e400,"s":1.5e-400,"p":0.1,"q":1E+2,"r":-0.0}',
+    '{"n":1e300,"m":0.30000000000000004,"z":0}',
+    '{"s":"\\ud83d\\ude00","t":"\\\\ud800","u":"\\ufffd"}',
+]
+events = []
+for i, t in enumerate(texts):
+    events.append('{"event_type":"fid.exact","id":"%s","created_at":"%s","metadata":%s}'
+                  % (uuid.uuid4(), sys.argv[2], t))
+open(sys.argv[1], "w").write("[" + ",".join(events) + "]")
+open(sys.argv[1] + ".texts", "w").write("\n".join(texts) + "\n")
+EOF
+
+# compare_exact SENT ROWS: each sent event's metadata text and the stored
+# metadata::text are the same JSON, numbers compared as exact decimals.
+cat >"$IT_TMP/compare_exact.py" <<'EOF'
+import json, sys
+from decimal import Decimal
+
+def exact(s):
+    return json.loads(s, parse_float=Decimal, parse_int=Decimal)
+
+sent = json.loads(open(sys.argv[1]).read(), parse_float=Decimal,
+                  parse_int=Decimal, object_pairs_hook=dict)
+rows = {r["id"]: r["m"] for r in json.load(open(sys.argv[2]))}
+bad = 0
+for e in sent:
+    got = rows.get(e["id"])
+    if got is None or exact(got) != e["metadata"]:
+        print("event %s: sent %r, stored %r" % (e["id"], e["metadata"], got))
+        bad += 1
+if len(rows) != len(sent):
+    print("%d rows for %d events" % (len(rows), len(sent)))
+    bad += 1
+sys.exit(1 if bad else 0)
+EOF
+
+"$IT_PYTHON" "$IT_TMP/exact.py" "$B/exact.json" "$(date -u +%FT%TZ)" ||
+	it_bail "could not write the exact batch"
+post "$NG/ingest" "$B/exact.json" "${BEARER[@]}" "${JSON[@]}"
+stored "nginx: 6 events whose metadata json-c alone would change" 6 0 6
+it_psql axlog -c "SELECT coalesce(json_agg(json_build_object('id', id,
+	'm', metadata::text)), '[]') FROM axlog.logs
+    WHERE app_id = 'demo' AND event_type = 'fid.exact'" \
+    >"$B/exact.rows.json" 2>"$IT_TMP/psql.err"
+"$IT_PYTHON" "$IT_TMP/compare_exact.py" "$B/exact.json" "$B/exact.rows.json" \
+    >"$IT_TMP/compare.out" 2>&1
+it_ok $? "the 6 events' metadata read back as sent (long integers, 1e400, 0.1, \\ud83d\\ude00, \\\\ud800)" ||
+	it_diag "$(cat "$IT_TMP/compare.out" "$IT_TMP/psql.err")"
+
+# Random values, one event a request: each event is either refused with
+# exactly the detail its one bad value calls for, or stored exactly.
+cat >"$IT_TMP/fuzzvals.py" <<'EOF'
+# argv: URL KEY N SEED OUT CREATED_AT. POSTs N events; writes OUT: the stored ones
+# ({id, metadata text}) and prints the problems found on the way.
+import json, random, sys, urllib.error, urllib.request, uuid
+
+url, key, n, seed, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+rnd = random.Random(seed)
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+def digits(k, lead=True):
+    s = "".join(rnd.choice("0123456789") for _ in range(k))
+    return (rnd.choice("123456789") + s[1:]) if lead and k > 1 else s
+
+def good_number():
+    shape = rnd.randrange(8)
+    sign = rnd.choice(["", "-"])
+    if shape == 0:
+        return sign + rnd.choice(["0", "1", "9", digits(rnd.randint(1, 18))])
+    if shape == 1:      # around and beyond 64 bits
+        return sign + digits(rnd.randint(19, 45))
+    if shape == 2:
+        return sign + rnd.choice(["9223372036854775807", "9223372036854775808",
+                                  "18446744073709551615", "18446744073709551616"])
+    if shape == 3:
+        return sign + digits(rnd.randint(1, 6)) + "." + digits(rnd.randint(1, 25), False)
+    if shape == 4:
+        return (sign + digits(rnd.randint(1, 3)) + rnd.choice(["e", "E"]) +
+                rnd.choice(["", "+", "-"]) + str(rnd.randint(0, 400)))
+    if shape == 5:
+        return sign + "0." + digits(rnd.randint(1, 30), False)
+    if shape == 6:
+        return sign + digits(1) + "." + digits(rnd.randint(1, 5), False) + "e-" + str(rnd.randint(300, 400))
+    return sign + rnd.choice(["0.0", "0e0", "0.000", "1e0", "5E-0"])
+
+def good_string():
+    parts = []
+    for _ in range(rnd.randrange(6)):
+        parts.append(rnd.choice(["a", "é", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9",
+                                 "\\ud83d\\ude00", "\\uD83D\\uDE00", "\\\\ud800",
+                                 "\\ufffd", "😀", "\\t", "z"]))
+    return '"' + "".join(parts) + '"'
+
+BAD = [
+    ("NaN", "not_a_number"), ("Infinity", "not_a_number"), ("-Infinity", "not_a_number"),
+    ("1.", "invalid_number"), ("-.5", "invalid_number"), ("1.e3", "invalid_number"),
+    ("-01", "invalid_number"), ("00", "invalid_number"),
+    ("1e200000", "number_out_of_range"), ("1e-20000", "number_out_of_range"),
+    ('"a\\ud800"', "lone_surrogate"), ('"\\udfff"', "lone_surrogate"),
+    ('"\\udc00\\ud800"', "lone_surrogate"), ('"\\\\\\ud800"', "lone_surrogate"),
+    ('"\\ud83d\\u0041"', "lone_surrogate"),
+]
+
+def good_value():
+    return good_number() if rnd.random() < 0.6 else good_string()
+
+problems, stored = [], []
+nbad = ngood = 0
+for i in range(n):
+    vals = {"v%d" % k: good_value() for k in range(rnd.randint(1, 4))}
+    arr = [good_value() for _ in range(rnd.randint(0, 3))]
+    path, want = None, None
+    if rnd.random() < 0.35:
+        bad, want = rnd.choice(BAD)
+        where = rnd.randrange(3)
+        if where == 0:
+            vals["x"] = bad
+            path = "metadata.x"
+        elif where == 1:
+            arr.append(bad)
+            path = "metadata.a[%d]" % (len(arr) - 1)
+        else:
+            vals["o"] = '{"in":%s}' % bad
+            path = "metadata.o.in"
+    meta = "{" + ",".join('"%s":%s' % kv for kv in vals.items()) + \
+        ',"a":[' + ",".join(arr) + "]}"
+    eid = str(uuid.uuid4())
+    body = '{"event_type":"fid.rand","id":"%s","created_at":"%s","metadata":%s}' % (
+        eid, sys.argv[6], meta)
+    req = urllib.request.Request(url, data=body.encode(), method="POST", headers={
+        "Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    try:
+        with opener.open(req, timeout=10) as r:
+            code, answer = r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        code, answer = e.code, e.read().decode()
+    if path is None:
+        ngood += 1
+        if code != 200:
+            problems.append("event %d %s: %d %s" % (i, meta, code, answer))
+        else:
+            stored.append({"id": eid, "metadata": meta})
+        continue
+    nbad += 1
+    try:
+        a = json.loads(answer)
+    except ValueError:
+        a = {}
+    d = a.get("details")
+    if code != 400 or a.get("error") != "invalid_event" or \
+            d != [{"index": 0, "field": path, "problem": want}]:
+        problems.append("event %d %s: want %s %s, got %d %s" % (i, meta, path, want, code, answer))
+json.dump(stored, open(out, "w"))
+for p in problems[:20]:
+    print(p)
+print("%d stored, %d refused, %d problems" % (ngood, nbad, len(problems)))
+sys.exit(1 if problems or not ngood or not nbad else 0)
+EOF
+
+cat >"$IT_TMP/compare_rand.py" <<'EOF'
+import json, sys
+from decimal import Decimal
+
+def exact(s):
+    return json.loads(s, parse_float=Decimal, parse_int=Decimal)
+
+sent = json.load(open(sys.argv[1]))
+rows = {r["id"]: r["m"] for r in json.load(open(sys.argv[2]))}
+bad = [e for e in sent if e["id"] not in rows or exact(rows[e["id"]]) != exact(e["metadata"])]
+for e in bad[:20]:
+    print("sent %s, stored %s" % (e["metadata"], rows.get(e["id"])))
+print("%d compared, %d differ" % (len(sent), len(bad)))
+sys.exit(1 if bad or len(rows) != len(sent) else 0)
+EOF
+
+"$IT_PYTHON" "$IT_TMP/fuzzvals.py" "$NG/ingest" "$IT_INGEST_KEY" 300 "${FIDELITY_SEED:-$RANDOM}" \
+    "$B/rand.stored.json" "$(date -u +%FT%TZ)" >"$IT_TMP/fuzzvals.out" 2>&1
+it_ok $? "300 events of random values, one a request: each refused with its one detail or stored ($(tail -n 1 "$IT_TMP/fuzzvals.out"))" ||
+	it_diag "$(cat "$IT_TMP/fuzzvals.out")"
+it_psql axlog -c "SELECT coalesce(json_agg(json_build_object('id', id,
+	'm', metadata::text)), '[]') FROM axlog.logs
+    WHERE app_id = 'demo' AND event_type = 'fid.rand'" \
+    >"$B/rand.rows.json" 2>"$IT_TMP/psql.err"
+"$IT_PYTHON" "$IT_TMP/compare_rand.py" "$B/rand.stored.json" "$B/rand.rows.json" \
+    >"$IT_TMP/compare.out" 2>&1
+it_ok $? "the random events stored read back exactly ($(tail -n 1 "$IT_TMP/compare.out"))" ||
+	it_diag "$(cat "$IT_TMP/compare.out" "$IT_TMP/psql.err")"
+count_now
+COUNT=$COUNT_NOW
 
 # ---------------------------------------------------------------------------
 # 401 (4 tests per request; 4 more for the key revoked on the way)

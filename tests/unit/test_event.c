@@ -1,8 +1,9 @@
 /*
  * test_event.c: the POST /ingest event rules of DESIGN.md as event_parse
  * applies them: every field's limits, the problem details (index, field,
- * problem), NUL and UTF-8 refusals, JSON framing and batch limits, and
- * NDJSON line handling.  The clock is fixed, so no result depends on it.
+ * problem), NUL and UTF-8 refusals, JSON framing and batch limits,
+ * NDJSON line handling, and fidelity: every value stored as sent or
+ * refused by its path.  The clock is fixed, so no result depends on it.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -1200,4 +1201,327 @@ Test(ndjson, refuses_nul_escape_on_a_line)
 {
 	expect(parse_nd("{\"event_type\":\"a\",\"message\":\"\\u0000\"}\n",
 	    MAX_BATCH), AX_ERR_INVALID_ENCODING);
+}
+
+/*
+ * Fidelity: a value is stored as sent or refused, naming the event and
+ * the value's path.  The row is checked as ingest.c serialises it.
+ */
+TestSuite(fidelity, .fini = release);
+
+/* metadata is accepted and serialised exactly as want. */
+static void
+assert_metadata_kept(const char *metadata, const char *want)
+{
+	struct json_object	*row;
+
+	row = assert_accepted(ev(fmt("\"metadata\":%s", metadata)));
+	cr_assert_str_eq(json_object_to_json_string_ext(member(row,
+	    "metadata"), JSON_C_TO_STRING_PLAIN), want);
+}
+
+/* metadata is accepted and serialised exactly as sent. */
+static void
+assert_metadata_same(const char *metadata)
+{
+	assert_metadata_kept(metadata, metadata);
+}
+
+Test(fidelity, keeps_integer_beyond_uint64)
+{
+	assert_metadata_same("{\"n\":123456789012345678901234567890}");
+}
+
+Test(fidelity, keeps_negative_integer_beyond_int64)
+{
+	assert_metadata_same("{\"n\":-123456789012345678901234567890}");
+}
+
+Test(fidelity, keeps_uint64_max_plus_one)
+{
+	assert_metadata_same("{\"n\":18446744073709551616}");
+}
+
+Test(fidelity, keeps_int64_min_minus_one)
+{
+	assert_metadata_same("{\"n\":-9223372036854775809}");
+}
+
+Test(fidelity, keeps_uint64_max_and_int64_min_themselves)
+{
+	assert_metadata_same("{\"a\":18446744073709551615,"
+	    "\"b\":-9223372036854775808,\"c\":9223372036854775807}");
+}
+
+Test(fidelity, keeps_long_integer_in_nested_array)
+{
+	assert_metadata_same("{\"a\":[1,{\"b\":[99999999999999999999999]}]}");
+}
+
+Test(fidelity, refuses_repeated_key_holding_long_integer)
+{
+	/* Not kept: refused as a duplicate, so no stale text can leak. */
+	assert_refused(ev("\"metadata\":{\"n\":123456789012345678901234567890,"
+	    "\"n\":5}"), "metadata", "duplicate_key");
+}
+
+Test(fidelity, keeps_doubles_as_written)
+{
+	assert_metadata_same("{\"a\":0.1,\"b\":1e300,\"c\":1e400,\"d\":1E+2,"
+	    "\"e\":1.5e-400,\"f\":-0.0,\"g\":-1e400,\"h\":0.30000000000000004}");
+}
+
+Test(fidelity, keeps_number_printed_in_8001_characters)
+{
+	assert_metadata_same("{\"n\":1e8000}");
+}
+
+Test(fidelity, refuses_nan)
+{
+	assert_refused(ev("\"metadata\":{\"n\":NaN}"), "metadata.n",
+	    "not_a_number");
+}
+
+Test(fidelity, refuses_infinity)
+{
+	assert_refused(ev("\"metadata\":{\"n\":Infinity}"), "metadata.n",
+	    "not_a_number");
+}
+
+Test(fidelity, refuses_minus_infinity_in_array_naming_index)
+{
+	assert_refused(ev("\"metadata\":{\"a\":[1,2,-Infinity]}"),
+	    "metadata.a[2]", "not_a_number");
+}
+
+Test(fidelity, quotes_keys_that_are_not_plain_in_path)
+{
+	assert_refused(ev("\"metadata\":{\"a b\":{\"c.d\":[0,{\"x\":NaN}]}}"),
+	    "metadata[\"a b\"][\"c.d\"][1].x", "not_a_number");
+}
+
+Test(fidelity, names_path_by_decoded_key)
+{
+	assert_refused(ev("\"metadata\":{\"\\u0061\":NaN}"), "metadata.a",
+	    "not_a_number");
+}
+
+Test(fidelity, cuts_long_path_at_a_whole_step)
+{
+	assert_refused(ev(fmt("\"metadata\":{\"%s\":NaN}", rep("k", 250))),
+	    "metadata", "not_a_number");
+}
+
+Test(fidelity, refuses_nan_duration_once)
+{
+	assert_refused(ev("\"duration_ms\":NaN"), "duration_ms",
+	    "not_a_number");
+}
+
+Test(fidelity, refuses_number_with_point_and_no_fraction)
+{
+	assert_refused(ev("\"metadata\":{\"n\":1.}"), "metadata.n",
+	    "invalid_number");
+}
+
+Test(fidelity, refuses_number_without_integer_part)
+{
+	assert_refused(ev("\"metadata\":{\"n\":-.5}"), "metadata.n",
+	    "invalid_number");
+}
+
+Test(fidelity, refuses_number_with_point_before_exponent)
+{
+	assert_refused(ev("\"metadata\":{\"n\":1.e5}"), "metadata.n",
+	    "invalid_number");
+}
+
+Test(fidelity, refuses_integer_with_leading_zero)
+{
+	assert_refused(ev("\"metadata\":{\"n\":-01}"), "metadata.n",
+	    "invalid_number");
+	assert_refused(ev("\"metadata\":{\"n\":00}"), "metadata.n",
+	    "invalid_number");
+}
+
+Test(fidelity, refuses_number_beyond_numeric)
+{
+	assert_refused(ev("\"metadata\":{\"n\":1e131072}"), "metadata.n",
+	    "number_out_of_range");
+	assert_refused(ev("\"metadata\":{\"n\":1e-16384}"), "metadata.n",
+	    "number_out_of_range");
+	assert_refused(ev("\"metadata\":{\"n\":1e99999999999999999999}"),
+	    "metadata.n", "number_out_of_range");
+}
+
+Test(fidelity, refuses_number_printed_in_over_8192_characters)
+{
+	assert_refused(ev("\"metadata\":{\"n\":1e8200}"), "metadata.n",
+	    "number_out_of_range");
+}
+
+Test(fidelity, counts_printed_numbers_in_metadata_size)
+{
+	assert_refused(ev("\"metadata\":{\"a\":1e5000,\"b\":1e5000}"),
+	    "metadata", "too_large");
+}
+
+Test(fidelity, refuses_lone_high_surrogate_in_message)
+{
+	assert_refused(ev("\"message\":\"x\\ud800\""), "message",
+	    "lone_surrogate");
+}
+
+Test(fidelity, refuses_lone_low_surrogate)
+{
+	assert_refused(ev("\"message\":\"\\udc00x\""), "message",
+	    "lone_surrogate");
+}
+
+Test(fidelity, refuses_high_surrogate_before_other_escape)
+{
+	assert_refused(ev("\"message\":\"\\ud800\\u0041\""), "message",
+	    "lone_surrogate");
+}
+
+Test(fidelity, refuses_surrogates_in_reverse_order)
+{
+	assert_refused(ev("\"message\":\"\\udc00\\ud800\""), "message",
+	    "lone_surrogate");
+}
+
+Test(fidelity, refuses_lone_surrogate_in_metadata_value)
+{
+	assert_refused(ev("\"metadata\":{\"a\":[\"ok\",\"\\uDBFF\"]}"),
+	    "metadata.a[1]", "lone_surrogate");
+}
+
+Test(fidelity, refuses_lone_surrogate_in_metadata_key)
+{
+	assert_refused(ev("\"metadata\":{\"k\\ud800\":1}"),
+	    "metadata[\"k\xef\xbf\xbd\"]", "lone_surrogate");
+}
+
+Test(fidelity, refuses_lone_surrogate_in_event_type_once)
+{
+	assert_refused("{\"event_type\":\"\\ud800\"}", "event_type",
+	    "lone_surrogate");
+}
+
+Test(fidelity, refuses_lone_surrogate_after_escaped_backslash)
+{
+	/* JSON "\\\ud800": a backslash, then the escape. */
+	assert_refused(ev("\"message\":\"\\\\\\ud800\""), "message",
+	    "lone_surrogate");
+}
+
+Test(fidelity, keeps_escaped_backslash_before_ud800_text)
+{
+	struct json_object	*row;
+
+	/* JSON "\\ud800": a backslash, then the text ud800. */
+	row = assert_accepted(ev("\"message\":\"\\\\ud800\""));
+	cr_assert_str_eq(member_str(row, "message"), "\\ud800");
+}
+
+Test(fidelity, keeps_u_fffd_sent_as_such)
+{
+	struct json_object	*row;
+
+	row = assert_accepted(ev("\"message\":\"\\ufffd\xef\xbf\xbd\""));
+	cr_assert_str_eq(member_str(row, "message"),
+	    "\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+Test(fidelity, refuses_repeated_metadata_key)
+{
+	assert_refused(ev("\"metadata\":{\"a\":1,\"a\":2}"), "metadata",
+	    "duplicate_key");
+}
+
+Test(fidelity, refuses_repeated_nested_key_naming_its_object)
+{
+	assert_refused(ev("\"metadata\":{\"a\":{\"b\":1,\"c\":2,\"b\":3}}"),
+	    "metadata.a", "duplicate_key");
+}
+
+Test(fidelity, refuses_repeated_event_field)
+{
+	assert_refused("{\"event_type\":\"a\",\"event_type\":\"b\"}", NULL,
+	    "duplicate_key");
+}
+
+Test(fidelity, refuses_created_at_before_year_1)
+{
+	assert_refused(ev("\"created_at\":\"0001-01-01T00:30:00+01:00\""),
+	    "created_at", "out_of_range");
+}
+
+Test(fidelity, accepts_created_at_of_year_1)
+{
+	assert_accepted(ev("\"created_at\":\"0001-01-01T00:00:00Z\""));
+}
+
+Test(fidelity, names_the_event_of_a_batch)
+{
+	expect(parse("[{\"event_type\":\"a\"},{\"event_type\":\"a\","
+	    "\"metadata\":{\"n\":NaN}},{\"event_type\":\"a\",\"message\":"
+	    "\"\\ud800\"}]"), AX_ERR_INVALID_EVENT);
+	cr_assert_eq(ndetails(), 2, "%s", details_text());
+	cr_assert(has_problem(1, "metadata.n", "not_a_number"), "%s",
+	    details_text());
+	cr_assert(has_problem(2, "message", "lone_surrogate"), "%s",
+	    details_text());
+}
+
+Test(fidelity, walks_every_kind_of_value_and_whitespace)
+{
+	assert_metadata_kept(" { \"a\" : [ 1 , -2.5e3 , true , false , null ,"
+	    " \"s\" , { } , [ ] ] , \"b\" : { \"c\" :"
+	    " 123456789012345678901234567890 } } ",
+	    "{\"a\":[1,-2.5e3,true,false,null,\"s\",{},[]],"
+	    "\"b\":{\"c\":123456789012345678901234567890}}");
+}
+
+Test(ndjson, names_the_event_of_a_line)
+{
+	expect(parse_nd("{\"event_type\":\"a\"}\n\n"
+	    "{\"event_type\":\"a\",\"metadata\":{\"n\":[Infinity]}}\n",
+	    MAX_BATCH), AX_ERR_INVALID_EVENT);
+	cr_assert_eq(ndetails(), 1, "%s", details_text());
+	cr_assert(has_problem(1, "metadata.n[0]", "not_a_number"), "%s",
+	    details_text());
+}
+
+Test(ndjson, keeps_long_integer_on_a_line)
+{
+	expect(parse_nd("{\"event_type\":\"a\",\"metadata\":"
+	    "{\"n\":-99999999999999999999}}\r\n", MAX_BATCH), AX_OK);
+	cr_assert_str_eq(json_object_to_json_string_ext(b.rows,
+	    JSON_C_TO_STRING_PLAIN), "[{\"event_type\":\"a\",\"metadata\":"
+	    "{\"n\":-99999999999999999999}}]");
+}
+
+Test(fidelity, refuses_repeated_key_whose_values_differ_in_kind)
+{
+	/* json-c keeps the last; the first is still read, and refused. */
+	assert_refused(ev("\"metadata\":{\"a\":15,\"a\":\"s\"}"), "metadata",
+	    "duplicate_key");
+	assert_refused(ev("\"metadata\":{\"a\":[1,2,3],\"a\":[1]}"), "metadata",
+	    "duplicate_key");
+	assert_refused(ev("\"metadata\":{\"a\":{\"b\":1},\"a\":{\"c\":2}}"),
+	    "metadata", "duplicate_key");
+}
+
+Test(fidelity, reads_values_below_a_repeated_key)
+{
+	expect(parse(ev("\"metadata\":{\"a\":[NaN,{\"x\":\"\\ud800\"}],"
+	    "\"a\":{\"b\":1}}")), AX_ERR_INVALID_EVENT);
+	cr_assert_eq(ndetails(), 3, "%s", details_text());
+	cr_assert(has_problem(0, "metadata.a[0]", "not_a_number"), "%s",
+	    details_text());
+	cr_assert(has_problem(0, "metadata.a[1].x", "lone_surrogate"), "%s",
+	    details_text());
+	cr_assert(has_problem(0, "metadata", "duplicate_key"), "%s",
+	    details_text());
 }
