@@ -395,13 +395,21 @@ unavailable(struct resp *p, const struct ingest_job *job)
 void
 ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
 {
-	char	msg[260];
+	char	msg[64];
 
 	(void)in;
 	if (job->err == DB_REJECTED && !job->key_only &&
 	    !is_missing_partition(job)) {
-		snprintf(msg, sizeof(msg), "the database refused the events: "
-		    "%s", job->errmsg);
+		/*
+		 * The validator lets through nothing PostgreSQL should
+		 * refuse, so this is rare and worth a log line; the client
+		 * gets the SQLSTATE, never the server's own text, which
+		 * quotes statements and internals.
+		 */
+		fprintf(stderr, "axlog-ingest: 400 rejected: %s (SQLSTATE %s)\n",
+		    job->errmsg, job->sqlstate);
+		snprintf(msg, sizeof(msg), "the database refused the events "
+		    "(SQLSTATE %s)", job->sqlstate);
 		(void)resp_error(p, AX_ERR_REJECTED, msg, NULL);
 	} else if (job->err != DB_OK) {
 		if (job->err == DB_REJECTED)

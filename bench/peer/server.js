@@ -172,7 +172,7 @@ app.post('/ingest', async (request, reply) => {
     // The statement stores a group of requests: here always a group of one.
     r = await pool.query({ name: 'ingest_store', text: sql, values: [[token], JSON.stringify([events]), [named]], rowMode: 'array' });
   } catch (err) {
-    if (err.code && /^2[23]/.test(err.code)) return fail(reply, 400, 'rejected', `the database refused the events: ${err.message}`);
+    if (err.code && /^2[23]/.test(err.code)) return fail(reply, 400, 'rejected', `the database refused the events (SQLSTATE ${err.code})`);
     reply.header('Retry-After', '5');
     return fail(reply, 503, 'unavailable', 'service temporarily unavailable');
   }

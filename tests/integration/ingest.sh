@@ -10,7 +10,7 @@
 
 it_init
 it_require nginx lighttpd
-it_plan 264
+it_plan 268
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -565,7 +565,7 @@ fidelity "a lone low surrogate escape in a metadata value" \
 fidelity "a metadata key given twice" \
     '{"event_type":"fid","metadata":{"a":1,"a":2}}' metadata duplicate_key
 fidelity "created_at in year 0 after its offset" \
-    '{"event_type":"fid","created_at":"0001-01-01T00:30:00+01:00"}' created_at out_of_range
+    '{"event_type":"fid","created_at":"0001-01-01T00:30:00+01:00"}' created_at invalid_timestamp
 
 # Kept: numbers json-c cannot hold and PostgreSQL's numeric can, doubles as
 # written, a pair of surrogate escapes, an escaped backslash before ud800.
@@ -1007,6 +1007,26 @@ for pid in $PIDS_BEFORE; do
 	it_alive "$pid" || alive=1
 done
 it_ok "$alive" "the same program processes served before and after the freeze"
+
+# ---------------------------------------------------------------------------
+# Data PostgreSQL refuses after validation: 400 rejected with the SQLSTATE,
+# never the server's own text, which goes to the log (4 tests)
+# ---------------------------------------------------------------------------
+
+it_psql axlog -c "ALTER TABLE axlog.logs ADD CONSTRAINT test_no_reject_me CHECK (message IS DISTINCT FROM 'reject me') NOT VALID" ||
+	it_bail "could not add the test constraint"
+printf '{"event_type":"rejected.here","message":"reject me"}' >"$B/reject.json"
+post "$NG/ingest" "$B/reject.json" "${BEARER[@]}" "${JSON[@]}"
+it_is "$IT_HTTP_CODE $(it_json error 2>/dev/null)" "400 rejected" "data the database refuses: 400 rejected" ||
+	it_diag "$IT_HTTP_BODY"
+it_is "$(it_json message 2>/dev/null)" "the database refused the events (SQLSTATE 23514)" \
+	"data the database refuses: the message gives the SQLSTATE only"
+[[ $IT_HTTP_BODY != *constraint* && $IT_HTTP_BODY != *CONTEXT* && $IT_HTTP_BODY != *axlog.* ]]
+it_ok $? "data the database refuses: no text of the server's in the answer ($IT_HTTP_BODY)"
+grep -q 'axlog-ingest: 400 rejected: .*test_no_reject_me.*(SQLSTATE 23514)' "$IT_TMP/logs/ingest.log"
+it_ok $? "data the database refuses: one log line with the server's message and SQLSTATE"
+it_psql axlog -c "ALTER TABLE axlog.logs DROP CONSTRAINT test_no_reject_me" ||
+	it_bail "could not drop the test constraint"
 
 # ---------------------------------------------------------------------------
 # Sanitizers (in a --enable-sanitizers build) found nothing (1 test)

@@ -1454,7 +1454,7 @@ Test(fidelity, refuses_repeated_event_field)
 Test(fidelity, refuses_created_at_before_year_1)
 {
 	assert_refused(ev("\"created_at\":\"0001-01-01T00:30:00+01:00\""),
-	    "created_at", "out_of_range");
+	    "created_at", "invalid_timestamp");
 }
 
 Test(fidelity, accepts_created_at_of_year_1)
