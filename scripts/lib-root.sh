@@ -4,8 +4,9 @@
 # Owns the making, mounting and removing of a debootstrap'ed root, for
 # scripts/fresh-root (the README's commands on a fresh machine) and
 # tests/deb/run (the package installed as an operator would).  Every
-# function takes the root's directory as its first argument; none of them
-# removes anything through a mount.
+# function takes the root's directory as its first argument, canonical
+# (root_path: mounts are found by comparing it with the kernel's table);
+# none of them removes anything through a mount.
 #
 # debootstrap and the root's apt use the Debian mirror this machine's apt
 # is configured with (`apt-get indextargets`), read at run time.
@@ -22,6 +23,16 @@ root_apt_uris() {
 		sort -u
 }
 
+# The canonical form of a root directory on stdout (no symbolic link, no
+# trailing slash), or nothing for one this script will not use: "/",
+# or a path with white space (the kernel's mount table escapes it).
+root_path() {
+	local p
+	p=$(realpath -m -- "$1") || return 1
+	case $p in / | *[[:space:]]*) return 1 ;; esac
+	printf '%s\n' "$p"
+}
+
 # Mount points at or below a directory, deepest first.
 root_mounts() {
 	awk -v r="$1" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/self/mounts | sort -r
@@ -35,14 +46,15 @@ root_unmount() {
 	[ -z "$(root_mounts "$1")" ]
 }
 
-# Unmount what is below a directory, then remove it.
+# Unmount what is below a directory, then remove it, never crossing into
+# another file system even if a mount was missed.
 remove_tree() {
 	[ -e "$1" ] || return 0
 	if ! root_unmount "$1"; then
 		echo "# still mounted under $1; not removing it" >&2
 		return 1
 	fi
-	rm -rf "$1"
+	rm -rf --one-file-system -- "$1"
 }
 
 # Processes whose root directory is the root (or below it): only what
@@ -97,6 +109,7 @@ root_make_tarball() {
 # is bind-mounted by root_mount).
 root_unpack() {
 	local root=$1 uri suite
+	root_stop_all "$root"
 	remove_tree "$root" || return 1
 	mkdir -p "$root"
 	tar -C "$root" --numeric-owner -xzf "$2" || return 1

@@ -364,50 +364,65 @@ result_err(struct db *db, PGresult *r)
 	return db_classify(PQresultErrorField(r, PG_DIAG_SQLSTATE));
 }
 
+struct cancel {
+	PGcancel	*c;
+	PGconn		*conn;
+};
+
+/*
+ * The connection is closed only after the cancel request went out: a
+ * pooler (PgBouncer) forwards a cancel only while its client is there.
+ */
 static void *
 cancel_run(void *arg)
 {
-	PGcancel	*c = arg;
+	struct cancel	*k = arg;
 	char		 err[256];
 
-	if (!PQcancel(c, err, sizeof(err)))
+	if (!PQcancel(k->c, err, sizeof(err)))
 		fprintf(stderr, "axlog: cancel request: %s\n", err);
-	PQfreeCancel(c);
+	PQfreeCancel(k->c);
+	PQfinish(k->conn);
+	free(k);
 	atomic_fetch_sub(&cancels_running, 1);
 	return NULL;
 }
 
 /*
- * Ask the server to cancel what the connection runs, without waiting:
- * the statement may still commit first, so this never makes the outcome
- * known; it only keeps a late statement from holding its locks and
- * committing long after its client was told 503.
+ * Ask the server to cancel what the connection runs, without waiting,
+ * and take the connection away from db: the statement may still commit
+ * first, so this never makes the outcome known; it only keeps a late
+ * statement from holding its locks and committing long after its client
+ * was told 503.
  */
 static void
-cancel_async(struct db *db)
+cancel_and_drop(struct db *db)
 {
-	PGcancel	*c;
+	struct cancel	*k = NULL;
 	pthread_t	 t;
 	pthread_attr_t	 attr;
 
-	if (atomic_fetch_add(&cancels_running, 1) >= DB_MAX_CANCELS)
+	if (atomic_fetch_add(&cancels_running, 1) >= DB_MAX_CANCELS ||
+	    (k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->c = PQgetCancel(db->conn)) == NULL)
 		goto skip;
-	if ((c = PQgetCancel(db->conn)) == NULL)
+	k->conn = db->conn;
+	if (pthread_attr_init(&attr) != 0)
 		goto skip;
-	if (pthread_attr_init(&attr) != 0) {
-		PQfreeCancel(c);
-		goto skip;
-	}
 	(void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, cancel_run, c) != 0) {
-		PQfreeCancel(c);
+	if (pthread_create(&t, &attr, cancel_run, k) != 0) {
 		(void)pthread_attr_destroy(&attr);
 		goto skip;
 	}
 	(void)pthread_attr_destroy(&attr);
+	db->conn = NULL;	/* the thread closes it */
 	return;
 skip:
+	if (k != NULL && k->c != NULL)
+		PQfreeCancel(k->c);
+	free(k);
 	atomic_fetch_sub(&cancels_running, 1);
+	db_disconnect(db);
 }
 
 /* One attempt: 0 done (*e set), 1 connection lost after sending. */
@@ -431,8 +446,7 @@ attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 		if (db->timed_out) {
 			/* A command is still in flight: the connection is
 			 * useless until it ends, which may be never. */
-			cancel_async(db);
-			db_disconnect(db);
+			cancel_and_drop(db);
 			return 0;
 		}
 		set_error(db, PQerrorMessage(db->conn), NULL);

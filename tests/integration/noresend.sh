@@ -45,7 +45,7 @@
 T0=$SECONDS
 it_init
 it_require nginx
-it_plan 61
+it_plan 67
 
 for p in "$IT_INGEST" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -64,6 +64,14 @@ it_pg_start || it_bail "PostgreSQL did not start"
 if ! it_psql -c "ALTER SYSTEM SET synchronous_commit = on" >/dev/null ||
     ! it_psql -c "SELECT pg_reload_conf()" >/dev/null; then
 	it_bail "could not set synchronous_commit"
+fi
+# Tests 1 and 2 see what reaches the server: every statement is logged
+# with its parameters, so that each request's events can be counted in
+# the statements sent, whatever the server then did with them (a
+# cancelled statement stores nothing, and would hide a resend).
+if ! it_psql -c "ALTER SYSTEM SET log_statement = 'all'" >/dev/null ||
+    ! it_psql -c "SELECT pg_reload_conf()" >/dev/null; then
+	it_bail "could not set log_statement"
 fi
 it_setup_db || it_bail "database setup failed"
 it_nginx_start || it_bail "nginx did not start"
@@ -280,6 +288,7 @@ ingest_active() {
 burst() {
 	local name=$1 type=$2 url=$3 ids=$4 created lockpid n r
 	local n200 n503 other no_ra bad_counts not_once twice_503 stored_503 msg_twice rows hour day
+	local logoff most
 	created=$(date -u -d '-60 seconds' +%Y-%m-%dT%H:%M:%S.000Z)
 
 	# The rollup row exists before it is locked: one event of the type,
@@ -325,6 +334,7 @@ EOF
 		it_bail "$name: the lock session did not take the row: $(cat "$W/lock-$type.out")"
 	fi
 
+	logoff=$(stat -c %s "$IT_PGDIR/server.log")
 	"$IT_PYTHON" "$W/burst.py" "$url" "$IT_INGEST_KEY" "$type" "$created" \
 	    "$ids" "$W/burst-$type.json" "$PSQL" "$IT_PG_PORT" 2>"$W/burst-$type.err" ||
 		it_diag "$name: burst.py: $(cat "$W/burst-$type.err")"
@@ -360,10 +370,24 @@ for r in json.load(open(sys.argv[1]))["answers"]:
 	it_is "$twice_503" 0 "$name: every event answered 503 is stored at most once"
 	it_is "$msg_twice" 0 "$name: no message is stored twice"
 	it_is "$hour $day" "$rows $rows" "$name: the hour and day rollups count exactly the $rows rows"
+	# How often each request's message went out in a statement's
+	# parameters (log_statement = all): once at most, and at least one
+	# request's went out (so the log was read at all).
+	most=$("$IT_PYTHON" - "$IT_PGDIR/server.log" "$logoff" "$W/burst-$type.json" <<'PY'
+import json, sys
+log = open(sys.argv[1], "rb")
+log.seek(int(sys.argv[2]))
+lines = [l for l in log.read().decode("utf-8", "replace").splitlines()
+         if "parameters:" in l]
+answers = [r for r in json.load(open(sys.argv[3]))["answers"] if r]
+print(max([sum(1 for l in lines if r["message"] in l) for r in answers] or [-1]))
+PY
+)
+	it_is "$most" 1 "$name: no request's events were sent to the database twice"
 }
 
 # ---------------------------------------------------------------------------
-# 1. Group commit (the default), through nginx (16 tests)
+# 1. Group commit (the default), through nginx (18 tests)
 # ---------------------------------------------------------------------------
 
 respawn() {
@@ -378,7 +402,7 @@ respawn
 burst "group commit, ids" noresend.group.ids "$IT_NGINX_URL/ingest" 1
 
 # ---------------------------------------------------------------------------
-# 2. Group commit off (two workers), through nginx; plain CGI (32 tests)
+# 2. Group commit off (two workers), through nginx; plain CGI (36 tests)
 # ---------------------------------------------------------------------------
 
 respawn AXLOG_GROUP_COMMIT=off AXLOG_WORKERS=2
@@ -426,7 +450,7 @@ if [ -x "$LIGHTTPD" ]; then
 	burst "CGI, no ids" noresend.cgi.noid "$CGI" 0
 	burst "CGI, ids" noresend.cgi.ids "$CGI" 1
 else
-	for _ in $(seq 16); do
+	for _ in $(seq 18); do
 		it_skip "CGI under lighttpd's mod_cgi" "lighttpd not found"
 	done
 fi
@@ -435,6 +459,9 @@ fi
 # 3. 64 clients with ids through two immediate stops and a killed worker
 #    (12 tests)
 # ---------------------------------------------------------------------------
+
+it_psql -c "ALTER SYSTEM RESET log_statement" >/dev/null &&
+	it_psql -c "SELECT pg_reload_conf()" >/dev/null || it_bail "could not reset log_statement"
 
 respawn
 # shellcheck disable=SC2154 # IT_PID_ingest: set by it_spawn
