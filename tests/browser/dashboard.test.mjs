@@ -297,6 +297,13 @@ test('with the read key the dashboard loads (Chart.js runs under the CSP)', asyn
 	await main.click('[data-testid="login-submit"]');
 	await waitReady(main);
 	eq(await main.isVisible('[data-testid="login"]'), false, 'login still visible');
+	// Chart.js sizes its canvas from a ResizeObserver, after the frame in
+	// which the dashboard became visible: on a busy machine that can come
+	// after "ready".  Wait for it (bounded), then check.
+	await main.waitForFunction(() => {
+		const c = window.Chart && window.Chart.getChart(document.getElementById('chart'));
+		return c && c.width > 100 && c.height > 100;
+	}, null, { timeout: 5000 }).catch(() => {});
 	const chart = await chartOnPage(main);
 	assert(chart !== null, 'no Chart.js chart on the canvas');
 	assert(chart.width > 100 && chart.height > 100, `chart size ${chart.width}x${chart.height}`);
