@@ -33,11 +33,14 @@ SET LOCAL client_min_messages = warning;
 --
 -- The events become one multi-row INSERT.  Ids are made before the
 -- INSERT (v is read twice, so PostgreSQL computes it once) to tell which
--- job each inserted row came from; a row two jobs both carry is
--- inserted by the first, in (job, event) order.  The rows actually
--- inserted (never duplicates) are added to their hour and day rollups
--- in the same statement, keys in sorted order so concurrent statements
--- lock rollup rows in one order.  A new event type beyond the
+-- job each inserted row came from; a row two jobs both carry counts for
+-- the first, in (job, event) order.  Rows are inserted in key order
+-- (app, id, time), so that two statements carrying the same ids (a
+-- resend racing its original on another connection, two keys of one
+-- app) wait for each other in one order and never deadlock.  The rows
+-- actually inserted (never duplicates) are added to their hour and day
+-- rollups in the same statement, keys in sorted order so concurrent
+-- statements lock rollup rows in one order.  A new event type beyond the
 -- per-app-and-hour limit is counted as "(other)".
 --
 -- PL/pgSQL keeps the statement's plan for the session (custom plans
@@ -86,7 +89,7 @@ BEGIN
 	  duration_ms, message, metadata)
 	  SELECT id, app_id, created_at, event_type, event_subtype, user_id,
 	  fingerprint, ip_address, success, duration_ms, message, metadata
-	  FROM v ORDER BY j, n
+	  FROM v ORDER BY app_id, id, created_at, j, n
 	  ON CONFLICT (app_id, id, created_at) DO NOTHING
 	  RETURNING app_id, id, created_at, event_type, success, duration_ms),
 	 c AS (SELECT j, count(*) AS inserted FROM (SELECT DISTINCT ON
