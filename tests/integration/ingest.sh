@@ -616,10 +616,14 @@ EOF
 	it_bail "could not write the exact batch"
 post "$NG/ingest" "$B/exact.json" "${BEARER[@]}" "${JSON[@]}"
 stored "nginx: 6 events whose metadata json-c alone would change" 6 0 6
-it_psql axlog -c "SELECT coalesce(json_agg(json_build_object('id', id,
-	'm', metadata::text)), '[]') FROM axlog.logs
-    WHERE app_id = 'demo' AND event_type = 'fid.exact'" \
-    >"$B/exact.rows.json" 2>"$IT_TMP/psql.err"
+# metadata_rows TYPE FILE: app demo's events of TYPE as [{id, m}], m the
+# stored metadata's text, into FILE (psql's errors in psql.err).
+metadata_rows() {
+	it_psql axlog -c "SELECT coalesce(json_agg(json_build_object('id', id,
+	    'm', metadata::text)), '[]') FROM axlog.logs
+	    WHERE app_id = 'demo' AND event_type = '$1'" >"$2" 2>"$IT_TMP/psql.err"
+}
+metadata_rows fid.exact "$B/exact.rows.json"
 "$IT_PYTHON" "$IT_TMP/compare_exact.py" "$B/exact.json" "$B/exact.rows.json" \
     >"$IT_TMP/compare.out" 2>&1
 it_ok $? "the 6 events' metadata read back as sent (long integers, 1e400, 0.1, \\ud83d\\ude00, \\\\ud800)" ||
@@ -755,10 +759,7 @@ EOF
     "$B/rand.stored.json" "$(date -u +%FT%TZ)" >"$IT_TMP/fuzzvals.out" 2>&1
 it_ok $? "300 events of random values, one a request: each refused with its one detail or stored ($(tail -n 1 "$IT_TMP/fuzzvals.out"))" ||
 	it_diag "$(cat "$IT_TMP/fuzzvals.out")"
-it_psql axlog -c "SELECT coalesce(json_agg(json_build_object('id', id,
-	'm', metadata::text)), '[]') FROM axlog.logs
-    WHERE app_id = 'demo' AND event_type = 'fid.rand'" \
-    >"$B/rand.rows.json" 2>"$IT_TMP/psql.err"
+metadata_rows fid.rand "$B/rand.rows.json"
 "$IT_PYTHON" "$IT_TMP/compare_rand.py" "$B/rand.stored.json" "$B/rand.rows.json" \
     >"$IT_TMP/compare.out" 2>&1
 it_ok $? "the random events stored read back exactly ($(tail -n 1 "$IT_TMP/compare.out"))" ||

@@ -137,55 +137,44 @@ cols() {	# a column of a table that UPDATE may name (no identity)
 bad=$(every "$I" SELECT INSERT UPDATE DELETE TRUNCATE)
 it_is "$bad" "" "ingest role: SELECT, INSERT, UPDATE, DELETE, TRUNCATE denied on every table ($(wc -w <<<"$TABLES") tables)"
 
+# group_call KEY EVENTS [APP]: axlog.ingest_group as the ingest role, for
+# one job with KEY, EVENTS (a JSON array) and the app they name (none when
+# absent): "app old_index inserted", "-" for no app.
+group_call() {
+	query "$I" -v k="$1" -v evs="[$2]" -v claimed="${3:-}" <<'SQL'
+SELECT concat_ws(' ', coalesce(app_id, '-'), old_index, inserted)
+FROM axlog.ingest_group(ARRAY[:'k'], :'evs', ARRAY[NULLIF(:'claimed', '')]::text[])
+SQL
+}
+
 # The write function: the app comes from the key.
 before_a=$(count demo)
 before_b=$(count other)
 before_rb=$(rollup other)
-got=$(query "$I" -v h="$KEY_B" <<'SQL'
-SELECT concat_ws(' ', app_id, old_index, inserted) FROM axlog.ingest_group(ARRAY[:'h'],
-	'[[{"event_type":"roles.fn","duration_ms":1},{"event_type":"roles.fn","success":false}]]',
-	ARRAY[NULL]::text[])
-SQL
-)
+got=$(group_call "$KEY_B" '[{"event_type":"roles.fn","duration_ms":1},{"event_type":"roles.fn","success":false}]')
 it_is "$got" "other 2" "ingest_group with app other's key: key's app other, 2 inserted"
 it_is "$(count other)" "$((before_b + 2))" "... the 2 rows are in app other"
 it_is "$(count demo)" "$before_a" "... and none in app demo"
 it_is "$(rollup other)" "$((before_rb + 2))" "... and app other's rollups counted them"
 
 # The event's own app_id is not a column of the statement: ignored.
-got=$(query "$I" -v h="$KEY_B" <<'SQL'
-SELECT concat_ws(' ', app_id, old_index, inserted) FROM axlog.ingest_group(ARRAY[:'h'],
-	'[[{"app_id":"demo","event_type":"roles.fn"}]]', ARRAY[NULL]::text[])
-SQL
-)
+got=$(group_call "$KEY_B" '[{"app_id":"demo","event_type":"roles.fn"}]')
 it_is "$got $(count demo)" "other 1 $before_a" \
 	"an event object carrying app_id demo with app other's key is stored in app other"
 
 before_b=$(count other)
-got=$(query "$I" -v h="$KEY_B" <<'SQL'
-SELECT concat_ws(' ', app_id, old_index, inserted) FROM axlog.ingest_group(ARRAY[:'h'],
-	'[[{"event_type":"roles.claim"}]]', ARRAY['demo'])
-SQL
-)
+got=$(group_call "$KEY_B" '[{"event_type":"roles.claim"}]' demo)
 it_is "$got $(count demo) $(count other)" "other 0 $before_a $before_b" \
 	"events naming app demo with app other's key: refused, nothing stored"
 
 wrong=axk_$(printf 'A%.0s' $(seq 43))
-got=$(query "$I" -v h="$wrong" <<'SQL'
-SELECT concat_ws(' ', coalesce(app_id, '-'), old_index, inserted)
-FROM axlog.ingest_group(ARRAY[:'h'], '[[{"event_type":"roles.nokey"}]]', ARRAY[NULL]::text[])
-SQL
-)
+got=$(group_call "$wrong" '[{"event_type":"roles.nokey"}]')
 it_is "$got $(count demo) $(count other)" "- 0 $before_a $before_b" \
 	"ingest_group with an unknown key: no app, nothing stored"
 
 # The key's hash, which the stats role can read, is not the key.
 for h in "$HASH_B" "\\x$HASH_B"; do
-	got=$(query "$I" -v h="$h" <<'SQL'
-SELECT concat_ws(' ', coalesce(app_id, '-'), old_index, inserted)
-FROM axlog.ingest_group(ARRAY[:'h'], '[[{"event_type":"roles.hash"}]]', ARRAY[NULL]::text[])
-SQL
-)
+	got=$(group_call "$h" '[{"event_type":"roles.hash"}]')
 	it_is "$got $(count other)" "- 0 $before_b" \
 		"ingest_group with app other's key hash ($h) instead of the key: no app, nothing stored"
 done
