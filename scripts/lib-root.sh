@@ -148,3 +148,19 @@ root_mount() {
 	fi
 	mount --bind "$archives" "$root/var/cache/apt/archives"
 }
+
+# A free TCP port on 127.0.0.1, for a server started in a root (which
+# shares this machine's loopback): python3's bind to port 0, or else a
+# random one nothing answers on.
+root_free_port() {
+	local p
+	if command -v python3 >/dev/null; then
+		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+		return
+	fi
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 20000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	return 1
+}
