@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "batcher.h"
+#include "hex.h"
 #include "ingest.h"
 #include "timefmt.h"
 
@@ -457,9 +458,11 @@ ingest_job_weight(const void *item)
 static size_t
 lane_of(const struct ingest_job *job)
 {
-	/* The SHA-256 in hex after "\\x": as good as random already. */
-	return strtoul((char[]){ job->cred.hash_hex[2], job->cred.hash_hex[3],
-	    job->cred.hash_hex[4], job->cred.hash_hex[5], '\0' }, NULL, 16);
+	const char	*h = job->cred.hash_hex + 2;	/* past "\\x" */
+
+	/* A SHA-256 in hex (ours, always digits): its first byte is as
+	 * good as random already. */
+	return (size_t)(hex_value(h[0]) << 4 | hex_value(h[1]));
 }
 
 static void
