@@ -340,16 +340,16 @@ db_connect(struct db *db)
 
 /* Send one command; 1 if it was (at least partly) sent, 0 if not at all. */
 static int
-send_cmd(struct db *db, const char *cmd, enum run_mode mode, int nparams,
-    const char *const *values)
+send_cmd(struct db *db, const char *cmd, enum run_mode mode,
+    const struct db_args *a)
 {
 	if (mode == RUN_SCRIPT)
 		return PQsendQuery(db->conn, cmd);
 	if (mode == RUN_PREPARED)
-		return PQsendQueryPrepared(db->conn, cmd, nparams, values,
-		    NULL, NULL, 0);
-	return PQsendQueryParams(db->conn, cmd, nparams, NULL, values,
-	    NULL, NULL, 0);
+		return PQsendQueryPrepared(db->conn, cmd, a->n, a->values,
+		    a->lengths, a->formats, 0);
+	return PQsendQueryParams(db->conn, cmd, a->n, NULL, a->values,
+	    a->lengths, a->formats, 0);
 }
 
 static enum db_err
@@ -427,13 +427,13 @@ skip:
 
 /* One attempt: 0 done (*e set), 1 connection lost after sending. */
 static int
-attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
-    const char *const *values, PGresult **res, enum db_err *e)
+attempt(struct db *db, const char *cmd, enum run_mode mode,
+    const struct db_args *a, PGresult **res, enum db_err *e)
 {
 	int64_t		 deadline = deadline_of(db);
 	PGresult	*r;
 
-	if (!send_cmd(db, cmd, mode, nparams, values)) {
+	if (!send_cmd(db, cmd, mode, a)) {
 		/* Nothing left this process: safe to send on a new one. */
 		*e = DB_UNAVAILABLE;
 		set_error(db, PQerrorMessage(db->conn), NULL);
@@ -467,8 +467,8 @@ attempt(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 }
 
 static enum db_err
-run(struct db *db, const char *cmd, enum run_mode mode, int nparams,
-    const char *const *values, PGresult **res, int flags)
+run(struct db *db, const char *cmd, enum run_mode mode,
+    const struct db_args *a, PGresult **res, int flags)
 {
 	enum db_err	e;
 	int		tries;
@@ -490,7 +490,7 @@ run(struct db *db, const char *cmd, enum run_mode mode, int nparams,
 			if ((e = do_connect(db)) != DB_OK)
 				return e;
 		}
-		if (!attempt(db, cmd, mode, nparams, values, res, &e))
+		if (!attempt(db, cmd, mode, a, res, &e))
 			return e;
 		db->broken = 1;
 		db_disconnect(db);
@@ -514,33 +514,46 @@ find_stmt(const struct db *db, const char *name)
 }
 
 enum db_err
-db_query(struct db *db, const char *name, int nparams,
-    const char *const *values, PGresult **res, int flags)
+db_query_args(struct db *db, const char *name, const struct db_args *a,
+    PGresult **res, int flags)
 {
 	const struct db_stmt	*st;
 
 	if (db->prepared)
-		return run(db, name, RUN_PREPARED, nparams, values, res, flags);
+		return run(db, name, RUN_PREPARED, a, res, flags);
 	if ((st = find_stmt(db, name)) == NULL) {
 		if (res != NULL)
 			*res = NULL;
 		set_error(db, "no such statement", NULL);
 		return DB_FAILED;
 	}
-	return run(db, st->sql, RUN_PARAMS, nparams, values, res, flags);
+	return run(db, st->sql, RUN_PARAMS, a, res, flags);
+}
+
+enum db_err
+db_query(struct db *db, const char *name, int nparams,
+    const char *const *values, PGresult **res, int flags)
+{
+	const struct db_args	a = { nparams, values, NULL, NULL };
+
+	return db_query_args(db, name, &a, res, flags);
 }
 
 enum db_err
 db_exec(struct db *db, const char *sql, int nparams,
     const char *const *values, PGresult **res, int flags)
 {
-	return run(db, sql, RUN_PARAMS, nparams, values, res, flags);
+	const struct db_args	a = { nparams, values, NULL, NULL };
+
+	return run(db, sql, RUN_PARAMS, &a, res, flags);
 }
 
 enum db_err
 db_script(struct db *db, const char *sql)
 {
-	return run(db, sql, RUN_SCRIPT, 0, NULL, NULL, 0);
+	const struct db_args	a = { 0, NULL, NULL, NULL };
+
+	return run(db, sql, RUN_SCRIPT, &a, NULL, 0);
 }
 
 enum db_err

@@ -72,6 +72,21 @@ enum db_err	 db_exec(struct db *, const char *sql, int nparams,
 		    const char *const *values, PGresult **res, int flags);
 
 /*
+ * A statement's parameters: n values, each text unless formats[i] is 1
+ * (binary, lengths[i] bytes).  lengths and formats NULL: all text.
+ */
+struct db_args {
+	int			 n;
+	const char *const	*values;
+	const int		*lengths;
+	const int		*formats;
+};
+
+/* db_query with parameters that may be binary. */
+enum db_err	 db_query_args(struct db *, const char *name,
+		    const struct db_args *, PGresult **res, int flags);
+
+/*
  * Run trusted SQL text holding several statements (the simple query
  * protocol: no parameters).  For migrations only; never sent again.
  */

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "batcher.h"
+#include "evcols.h"
 #include "hex.h"
+#include "pgbin.h"
 #include "ingest.h"
 #include "timefmt.h"
 
@@ -20,25 +22,47 @@
 #define KEY_SQL "SELECT app_id FROM axlog.ingest_key($1::text)"
 
 /*
- * One statement stores a whole group of requests ("jobs"): $1 their key
- * hashes (hex, text[]), $2 their events as a JSON array of JSON arrays,
- * $3 the app each job's events name (text[], NULL when they name none).
+ * One statement stores a whole group of requests ("jobs"): per job its
+ * key and the app its events name; per event its job and columns; per
+ * (job, hour, event type) the rollup delta, and per delta its histogram
+ * buckets, every parameter a typed array in binary form (group_args).
  * It returns one row per job, in order: the key's app (NULL: no such
  * key), the 1-based index of the job's first event older than the
  * retention (NULL: none), and how many of its rows were inserted.  A
  * job is stored only when all three pass, so each stays all-or-nothing.
  *
  * The statement is a function of the schema owner's
- * (sql/005_least_privilege.sql), which looks each job's key up itself:
+ * (sql/007_ingest_events.sql), which looks each job's key up itself:
  * the ingest role may call it and touches no table, so it can store
  * only into the apps of the keys it is given.
  */
 static const char group_sql[] =
-    "SELECT * FROM axlog.ingest_group($1::text[], $2::jsonb, $3::text[])";
+    "SELECT * FROM axlog.ingest_events($1::text[], $2::text[], "
+    "$3::int4[], $4::uuid[], $5::timestamptz[], $6::text[], $7::text[], "
+    "$8::uuid[], $9::text[], $10::inet[], $11::bool[], $12::float8[], "
+    "$13::text[], $14::jsonb[], $15::int4[], $16::timestamptz[], "
+    "$17::text[], $18::int8[], $19::int8[], $20::timestamptz[], "
+    "$21::int4[], $22::int4[], $23::int8[])";
+
+/* The parameters of group_sql, in order. */
+enum group_param {
+	GP_KEY, GP_CLAIMED, GP_EV_JOB, GP_EV,
+	GP_D_JOB = GP_EV + EV_NCOLS, GP_D_HOUR, GP_D_TYPE, GP_D_EVENTS,
+	GP_D_ERRORS, GP_D_LAST, GP_H_DELTA, GP_H_BUCKET, GP_H_COUNT, GP_N
+};
+
+static const uint32_t group_oid[GP_N] = {
+	PGBIN_TEXT, PGBIN_TEXT, PGBIN_INT4,
+	PGBIN_UUID, PGBIN_TIMESTAMPTZ, PGBIN_TEXT, PGBIN_TEXT, PGBIN_UUID,
+	PGBIN_TEXT, PGBIN_INET, PGBIN_BOOL, PGBIN_FLOAT8, PGBIN_TEXT,
+	PGBIN_JSONB,
+	PGBIN_INT4, PGBIN_TIMESTAMPTZ, PGBIN_TEXT, PGBIN_INT8, PGBIN_INT8,
+	PGBIN_TIMESTAMPTZ, PGBIN_INT4, PGBIN_INT4, PGBIN_INT8,
+};
 
 static const struct db_stmt stmts[] = {
 	{ "ingest_key", KEY_SQL, 1 },
-	{ "ingest_group", group_sql, 3 },
+	{ "ingest_events", group_sql, GP_N },
 };
 
 struct db *
@@ -110,8 +134,9 @@ read_events(struct ingest *in, struct req *r, struct ingest_job *job,
 			*msg = "body over the size limit";
 		return e;
 	}
+	job->now_us = timefmt_now_us();
 	e = event_parse(body, len, type, in->settings->max_batch,
-	    timefmt_now_us(), &job->batch);
+	    job->now_us, &job->batch);
 	free(body);
 	if (e == AX_OK && job->batch.app_conflict) {
 		*msg = "events name another app than the key's";
@@ -157,14 +182,14 @@ ingest_read(struct ingest *in, struct req *r, struct resp *p,
 		    msg ? msg : "");
 		return e;
 	}
-	/* Serialised here, in the request's own thread, so the lane
-	 * only passes strings along. */
-	job->rows_text = strdup(json_object_to_json_string_ext(
-	    job->batch.rows, JSON_C_TO_STRING_PLAIN));
-	if (job->rows_text == NULL) {
-		resp_cause(p, "out of memory");
+	/* Encoded here, in the request's own thread, so the lane only
+	 * copies bytes; the tree goes before the request waits. */
+	if (evcols_encode(&job->cols, job->batch.rows, job->now_us) != 0) {
+		resp_cause(p, "out of memory encoding the events");
 		return refuse(p, AX_ERR_UNAVAILABLE, NULL);
 	}
+	json_object_put(job->batch.rows);
+	job->batch.rows = NULL;
 	return AX_OK;
 }
 
@@ -245,84 +270,104 @@ set_row(struct ingest_job *job, const PGresult *r, int i)
 	job->inserted = strtol(PQgetvalue(r, i, 2), NULL, 10);
 }
 
-/* Append s to the growing string *b (length *len); -1 out of memory. */
-static int
-append(char **b, size_t *len, size_t *cap, const char *s)
-{
-	size_t	n = strlen(s);
-	char	*nb;
-
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		if ((nb = realloc(*b, *cap)) == NULL)
-			return -1;
-		*b = nb;
-	}
-	memcpy(*b + *len, s, n + 1);
-	*len += n;
-	return 0;
-}
-
-/*
- * The group statement's three parameters.  App ids are quoted so that an
- * app named "null" stays a name; their characters (schema.c) need no
- * escaping, nor do the keys' characters.
- */
-struct group_params {
-	char	*v[3];
-	size_t	 len[3], cap[3];
+/* The group's parameters: an array each, built job by job. */
+struct group_args {
+	struct pgbin	 a[GP_N];
+	char		*v[GP_N];
+	int		 len[GP_N], fmt[GP_N];
 };
 
-static int
-group_params(struct group_params *g, struct ingest_job **jobs, size_t n)
+/* A delta of job j, the group's delta number nd (1-based). */
+static void
+add_delta(struct group_args *g, const struct evcols *c,
+    const struct evdelta *d, int32_t j, int32_t nd)
 {
 	size_t	i;
-	int	rc = 0;
+
+	pgbin_int4(&g->a[GP_D_JOB], j);
+	pgbin_timestamptz(&g->a[GP_D_HOUR], d->hour_us);
+	pgbin_text(&g->a[GP_D_TYPE], d->type);
+	pgbin_int8(&g->a[GP_D_EVENTS], d->events);
+	pgbin_int8(&g->a[GP_D_ERRORS], d->errors);
+	pgbin_timestamptz(&g->a[GP_D_LAST], d->last_us);
+	for (i = d->hist; i < d->hist + d->nhist; i++) {
+		pgbin_int4(&g->a[GP_H_DELTA], nd);
+		pgbin_int4(&g->a[GP_H_BUCKET], c->hist[i].bucket);
+		pgbin_int8(&g->a[GP_H_COUNT], c->hist[i].count);
+	}
+}
+
+/* Job j (1-based) of the group; a key_only job has no events. */
+static void
+add_job(struct group_args *g, const struct ingest_job *job, int32_t j,
+    int32_t *nd)
+{
+	const struct evcols	*c = &job->cols;
+	size_t			 i;
+
+	pgbin_text(&g->a[GP_KEY], job->cred.token);
+	pgbin_text(&g->a[GP_CLAIMED], job->key_only ||
+	    job->batch.app_id[0] == '\0' ? NULL : job->batch.app_id);
+	for (i = 0; i < c->n; i++)
+		pgbin_int4(&g->a[GP_EV_JOB], j);
+	for (i = 0; i < EV_NCOLS; i++)
+		pgbin_concat(&g->a[GP_EV + i], &c->col[i]);
+	for (i = 0; i < c->ndelta; i++)
+		add_delta(g, c, &c->delta[i], j, ++*nd);
+}
+
+static void
+group_args_free(struct group_args *g)
+{
+	size_t	i;
+
+	for (i = 0; i < GP_N; i++) {
+		pgbin_free(&g->a[i]);
+		free(g->v[i]);
+	}
+}
+
+/* 0 with every parameter in g->v; -1 out of memory or too large. */
+static int
+group_args(struct group_args *g, struct ingest_job **jobs, size_t n)
+{
+	size_t	i;
+	int32_t	nd = 0;
 
 	memset(g, 0, sizeof(*g));
-	rc |= append(&g->v[0], &g->len[0], &g->cap[0], "{");
-	rc |= append(&g->v[1], &g->len[1], &g->cap[1], "[");
-	rc |= append(&g->v[2], &g->len[2], &g->cap[2], "{");
-	for (i = 0; i < n && rc == 0; i++) {
-		const char *sep = i ? "," : "";
-		const char *app = jobs[i]->batch.app_id;
-
-		rc |= append(&g->v[0], &g->len[0], &g->cap[0], sep);
-		/* the key itself (the function hashes it): well formed,
-		 * so letters, digits, '-' and '_' only */
-		rc |= append(&g->v[0], &g->len[0], &g->cap[0],
-		    jobs[i]->cred.token);
-		rc |= append(&g->v[1], &g->len[1], &g->cap[1], sep);
-		rc |= append(&g->v[1], &g->len[1], &g->cap[1],
-		    jobs[i]->key_only ? "[]" : jobs[i]->rows_text);
-		rc |= append(&g->v[2], &g->len[2], &g->cap[2], sep);
-		if (jobs[i]->key_only || app[0] == '\0')
-			rc |= append(&g->v[2], &g->len[2], &g->cap[2], "NULL");
-		else {
-			rc |= append(&g->v[2], &g->len[2], &g->cap[2], "\"");
-			rc |= append(&g->v[2], &g->len[2], &g->cap[2], app);
-			rc |= append(&g->v[2], &g->len[2], &g->cap[2], "\"");
-		}
+	for (i = 0; i < GP_N; i++) {
+		pgbin_init(&g->a[i], group_oid[i]);
+		g->fmt[i] = 1;
 	}
-	rc |= append(&g->v[0], &g->len[0], &g->cap[0], "}");
-	rc |= append(&g->v[1], &g->len[1], &g->cap[1], "]");
-	rc |= append(&g->v[2], &g->len[2], &g->cap[2], "}");
-	return rc;
+	if (n > INT32_MAX)
+		return -1;
+	for (i = 0; i < n; i++)
+		add_job(g, jobs[i], (int32_t)(i + 1), &nd);
+	for (i = 0; i < GP_N; i++) {
+		if ((g->v[i] = pgbin_finish(&g->a[i], &g->len[i])) == NULL)
+			return -1;
+		pgbin_free(&g->a[i]);	/* the copy in v is what is sent */
+	}
+	return 0;
 }
 
 /* The group statement for jobs[0..n): DB_OK with every job's row. */
 static enum db_err
 store_group(struct db *db, struct ingest_job **jobs, size_t n)
 {
-	struct group_params	 g;
+	struct group_args	 g;
+	struct db_args		 a;
 	PGresult		*r = NULL;
 	enum db_err		 e = DB_UNAVAILABLE;
 	size_t			 i;
 
-	if (group_params(&g, jobs, n) == 0) {
+	if (group_args(&g, jobs, n) == 0) {
+		a.n = GP_N;
+		a.values = (const char *const *)g.v;
+		a.lengths = g.len;
+		a.formats = g.fmt;
 		/* A write: once sent, never resent. */
-		e = db_query(db, "ingest_group", 3, (const char *const *)g.v,
-		    &r, 0);
+		e = db_query_args(db, "ingest_events", &a, &r, 0);
 		if (e == DB_OK && (size_t)PQntuples(r) != n)
 			e = DB_FAILED;	/* cannot happen: one row a job */
 	}
@@ -333,8 +378,7 @@ store_group(struct db *db, struct ingest_job **jobs, size_t n)
 			set_error(db, jobs[i], e);
 	}
 	PQclear(r);
-	for (i = 0; i < 3; i++)
-		free(g.v[i]);
+	group_args_free(&g);
 	return e;
 }
 
@@ -431,10 +475,9 @@ ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
 void
 ingest_job_free(struct ingest_job *job)
 {
-	free(job->rows_text);
+	evcols_free(&job->cols);
 	event_batch_free(&job->batch);
 	explicit_bzero(&job->cred, sizeof(job->cred));
-	job->rows_text = NULL;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "db.h"
 #include "event.h"
+#include "evcols.h"
 #include "req.h"
 #include "resp.h"
 #include "settings.h"
@@ -25,8 +26,9 @@ struct ingest_job {
 	int			key_only;
 	enum ax_err		pending;
 	char			pending_msg[200];
-	/* The events as a JSON array (owned; NULL for key_only). */
-	char			*rows_text;
+	/* The events as columns (empty for key_only), encoded at now_us. */
+	struct evcols		 cols;
+	int64_t			 now_us;
 	/* What the database said (on DB_OK). */
 	enum db_err		 err;
 	char			 errmsg[200];
