@@ -7,6 +7,14 @@
 
 #include "hist.h"
 
+/*
+ * ln(1.08) as axlog.hist_bucket has it: SQL's ln() of the exact decimal
+ * 1.08, then made a double.  log(HIST_GROWTH) would be the logarithm of
+ * the double nearest 1.08, six units in the last place away, enough to
+ * put a duration on a bucket's edge one bucket off from SQL's.
+ */
+#define HIST_LN_GROWTH	0.076961041136128325
+
 int
 hist_bucket(double d)
 {
@@ -16,7 +24,7 @@ hist_bucket(double d)
 		return 0;
 	if (d < HIST_BASE_MS)
 		return 1;
-	b = 1 + floor(log(d / HIST_BASE_MS) / log(HIST_GROWTH));
+	b = 1 + floor(log(d / HIST_BASE_MS) / HIST_LN_GROWTH);
 	return b > HIST_BUCKETS - 1 ? HIST_BUCKETS - 1 : (int)b;
 }
 
