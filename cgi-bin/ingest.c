@@ -44,8 +44,11 @@ start_lanes(void *ctx)
 	}
 	in->batcher = batcher_start(lanes.n, lanes.ctx, (size_t)s->threads,
 	    s->group_max_events, ingest_lane_run, ingest_job_weight);
-	if (in->batcher != NULL)
+	if (in->batcher != NULL) {
+		batcher_set_idle(in->batcher, ingest_lane_idle,
+		    INGEST_IDLE_MS);
 		return 0;
+	}
 fail:
 	fprintf(stderr, "axlog-ingest: cannot start the commit lanes\n");
 	return -1;

@@ -5,8 +5,10 @@
  * every batch wakes that lane's waiters.  Lanes share nothing, so a slow
  * batch on one never holds up another.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "batcher.h"
 
@@ -26,6 +28,7 @@ struct lane {
 	struct entry		**batch;	/* the lane's scratch: */
 	void			**items;	/* max_items slots each */
 	int			 stopping;
+	int			 ran;		/* a batch since the last idle */
 	int			 inited;	/* lock and conditions made */
 	int			 started;	/* the thread runs: join it */
 	pthread_t		 thread;
@@ -37,6 +40,8 @@ struct batcher {
 	size_t			 max_items, max_weight;
 	batcher_run_fn		 run;
 	batcher_weight_fn	 weight;
+	batcher_idle_fn		 idle;		/* set under every lane's lock */
+	int			 idle_ms;
 };
 
 static size_t
@@ -67,6 +72,38 @@ take(struct lane *l, struct entry **batch, void **items)
 	return n;
 }
 
+/*
+ * Wait for work (the lock held).  After a batch, wait at most idle_ms
+ * first, and when nothing came, tell the idle callback, unlocked.
+ */
+static void
+lane_wait(struct lane *l)
+{
+	struct batcher	*b = l->b;
+	struct timespec	 t;
+
+	while (l->nqueue == 0 && !l->stopping) {
+		if (!l->ran || b->idle == NULL) {
+			pthread_cond_wait(&l->queued, &l->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		t.tv_sec += b->idle_ms / 1000;
+		t.tv_nsec += (long)(b->idle_ms % 1000) * 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (pthread_cond_timedwait(&l->queued, &l->lock, &t) !=
+		    ETIMEDOUT || l->nqueue > 0 || l->stopping)
+			continue;
+		l->ran = 0;
+		pthread_mutex_unlock(&l->lock);
+		b->idle(l->ctx);
+		pthread_mutex_lock(&l->lock);
+	}
+}
+
 static void *
 lane_main(void *arg)
 {
@@ -77,8 +114,7 @@ lane_main(void *arg)
 
 	pthread_mutex_lock(&l->lock);
 	for (;;) {
-		while (l->nqueue == 0 && !l->stopping)
-			pthread_cond_wait(&l->queued, &l->lock);
+		lane_wait(l);
 		if (l->nqueue == 0)
 			break;		/* stopping, and drained */
 		n = take(l, batch, items);
@@ -87,10 +123,26 @@ lane_main(void *arg)
 		pthread_mutex_lock(&l->lock);
 		for (i = 0; i < n; i++)
 			batch[i]->done = 1;
+		l->ran = 1;
 		pthread_cond_broadcast(&l->done);
 	}
 	pthread_mutex_unlock(&l->lock);
 	return NULL;
+}
+
+/* A condition whose timed waits count on CLOCK_MONOTONIC. */
+static int
+cond_init_monotonic(pthread_cond_t *c)
+{
+	pthread_condattr_t	a;
+	int			rc;
+
+	if (pthread_condattr_init(&a) != 0)
+		return -1;
+	rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) == 0 &&
+	    pthread_cond_init(c, &a) == 0 ? 0 : -1;
+	(void)pthread_condattr_destroy(&a);
+	return rc;
 }
 
 static int
@@ -104,7 +156,7 @@ lane_init(struct batcher *b, struct lane *l, void *ctx)
 		return -1;
 	if (pthread_mutex_init(&l->lock, NULL) != 0)
 		return -1;
-	if (pthread_cond_init(&l->queued, NULL) != 0) {
+	if (cond_init_monotonic(&l->queued) != 0) {
 		(void)pthread_mutex_destroy(&l->lock);
 		return -1;
 	}
@@ -165,6 +217,19 @@ batcher_submit(struct batcher *b, size_t lane, void *item)
 		pthread_cond_wait(&l->done, &l->lock);
 	pthread_mutex_unlock(&l->lock);
 	return 0;
+}
+
+void
+batcher_set_idle(struct batcher *b, batcher_idle_fn idle, int idle_ms)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nlanes; i++)
+		pthread_mutex_lock(&b->lanes[i].lock);
+	b->idle = idle;
+	b->idle_ms = idle_ms > 0 ? idle_ms : 1;
+	for (i = b->nlanes; i-- > 0;)
+		pthread_mutex_unlock(&b->lanes[i].lock);
 }
 
 void

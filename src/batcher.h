@@ -18,6 +18,8 @@
 typedef void	(*batcher_run_fn)(void *lane_ctx, void **items, size_t n);
 /* An item's share of a batch's max_weight (at least 1). */
 typedef size_t	(*batcher_weight_fn)(const void *item);
+/* The lane whose context is lane_ctx has had nothing to run for a while. */
+typedef void	(*batcher_idle_fn)(void *lane_ctx);
 
 struct batcher;
 
@@ -37,6 +39,13 @@ struct batcher	*batcher_start(size_t nlanes, void *const *lane_ctx,
  * full or the batcher is stopping.
  */
 int		 batcher_submit(struct batcher *b, size_t lane, void *item);
+
+/*
+ * Call idle on a lane's thread once its queue has stayed empty for
+ * idle_ms after a batch: once per quiet spell, never while it has work.
+ */
+void		 batcher_set_idle(struct batcher *b, batcher_idle_fn idle,
+		    int idle_ms);
 
 /* Run what is queued, then join the lane threads and free everything. */
 void		 batcher_stop(struct batcher *b);

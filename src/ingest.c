@@ -4,6 +4,7 @@
  * last word on keys, apps and retention, in the same statement as the
  * insert, so a small request costs one round trip.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,9 +485,26 @@ void
 ingest_lane_run(void *lane, void **jobs, size_t n)
 {
 	struct ingest_lane	*l = lane;
+	size_t			 i, events = 0;
 
+	for (i = 0; i < n; i++)
+		events += ((struct ingest_job *)jobs[i])->cols.n;
+	if (events >= INGEST_BIG_GROUP)
+		l->big = 1;
 	db_set_timeout(l->db, l->timeout_ms);
 	ingest_run_group(l->db, (struct ingest_job **)jobs, n, l->timeout_ms);
+}
+
+void
+ingest_lane_idle(void *lane)
+{
+	struct ingest_lane	*l = lane;
+
+	if (!l->big)
+		return;
+	l->big = 0;
+	db_disconnect(l->db);
+	(void)malloc_trim(0);
 }
 
 size_t

@@ -52,7 +52,13 @@ struct ingest {
 struct ingest_lane {
 	struct db		*db;
 	int			 timeout_ms;
+	int			 big;	/* ran a large group since idle */
 };
+
+/* How long a lane waits with nothing to do before ingest_lane_idle. */
+#define INGEST_IDLE_MS		1000
+/* Events in a group from which libpq's buffers stay large. */
+#define INGEST_BIG_GROUP	256
 
 /* The ingest role's connection with its prepared statements. */
 struct db	*ingest_db_new(const char *conninfo, int timeout_ms);
@@ -90,6 +96,12 @@ void		ingest_run_group(struct db *db, struct ingest_job **jobs,
  */
 void		ingest_lane_run(void *lane, void **jobs, size_t n);
 size_t		ingest_job_weight(const void *job);
+/*
+ * batcher_idle_fn: after a large group, close the lane's connection
+ * (libpq keeps its buffers at the largest message sent for as long as
+ * the connection lives) and give free memory back to the system.
+ */
+void		ingest_lane_idle(void *lane);
 
 /* Answer the request from its job's outcome. */
 void		ingest_answer(struct ingest *in, struct ingest_job *job,

@@ -7,14 +7,16 @@
 # after validation passed: only that client's requests fail, each with
 # the answer one request in one transaction gives (400 "rejected").  A
 # client that disconnects while its request waits for the commit leaves
-# all or nothing of it, and the program keeps serving.
+# all or nothing of it, and the program keeps serving.  After a large
+# request and a quiet second the connection is closed, and reopened by
+# the next request.
 # Time budget: 60 s (two 8 s loads); elapsed printed at the end.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 it_init
 it_require nginx python3
-it_plan 17
+it_plan 20
 
 T0=$SECONDS
 LOAD=$top_srcdir/tests/load/ingest_mix.py
@@ -107,6 +109,28 @@ it_is "$(( added % 50 ))" 0 "requests whose client left are stored whole or not 
 it_http POST "$IT_NGINX_URL/ingest" -H "Authorization: Bearer $IT_INGEST_KEY" \
     -H 'Content-Type: application/json' -d '{"event_type":"after"}'
 it_is "$IT_HTTP_CODE" 200 "the program still serves afterwards"
+
+# After a large group and a quiet second, the lane closes its connection
+# (libpq keeps its buffers as large as the largest message for as long
+# as the connection lives), and the next request opens a new one.
+ingest_conns() {
+	it_psql axlog -Atc "SELECT count(*) FROM pg_stat_activity WHERE usename = 'axlog_ingest'"
+}
+"$IT_PYTHON" -c 'import json; print(json.dumps([{"event_type": "big", "message": "x" * 200} for _ in range(300)]))' >"$IT_TMP/big.json"
+it_http POST "$IT_NGINX_URL/ingest" -H "Authorization: Bearer $IT_INGEST_KEY" \
+    -H 'Content-Type: application/json' --data-binary @"$IT_TMP/big.json"
+it_is "$IT_HTTP_CODE $(it_json accepted)" "200 300" "a 300-event request: 200, 300 accepted"
+sleep 2
+if [ "${IT_PGBOUNCER:-0}" = 1 ]; then
+	# PgBouncer keeps its own server connections: nothing to see here.
+	it_skip "a quiet second after it, the ingest role holds no connection" "through PgBouncer"
+	it_skip "the next request is stored on a new connection" "through PgBouncer"
+else
+	it_is "$(ingest_conns)" 0 "a quiet second after it, the ingest role holds no connection"
+	it_http POST "$IT_NGINX_URL/ingest" -H "Authorization: Bearer $IT_INGEST_KEY" \
+	    -H 'Content-Type: application/json' -d '{"event_type":"after.idle"}'
+	it_is "$IT_HTTP_CODE $(ingest_conns)" "200 1" "the next request is stored on a new connection"
+fi
 it_logs_clean
 it_ok $? "no sanitizer report in the programs' logs"
 it_diag "elapsed: $(( SECONDS - T0 )) s"

@@ -1,7 +1,8 @@
 /*
  * test_batcher: the lanes of group commit without a database: every item
  * runs once, on the lane it was given, in batches no heavier than the
- * bound; a full queue refuses at once; stop joins the threads.
+ * bound; a full queue refuses at once; stop joins the threads; the idle
+ * callback comes once per quiet spell after work.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -158,4 +159,37 @@ Test(batcher, refuses_nonsense_at_start)
 	cr_assert_null(batcher_start(1, ctx, 0, 1, run, weight));
 	cr_assert_null(batcher_start(1, ctx, 1, 0, run, weight));
 	batcher_stop(NULL);
+}
+
+static atomic_int	idles;
+
+static void
+count_idle(void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&idles, 1);
+}
+
+Test(batcher, idle_once_per_quiet_spell_after_work)
+{
+	struct lane_ctx	 l;
+	void		*ctx[1] = { &l };
+	struct item	 it = { 0, 1, 0, 0 };
+	struct batcher	*bt;
+
+	memset(&l, 0, sizeof(l));
+	atomic_init(&idles, 0);
+	cr_assert_not_null(bt = batcher_start(1, ctx, 4, 10, run, weight));
+	batcher_set_idle(bt, count_idle, 50);
+	usleep(200000);
+	cr_assert_eq(atomic_load(&idles), 0, "idle before any work");
+	cr_assert_eq(batcher_submit(bt, 0, &it), 0);
+	usleep(300000);
+	cr_assert_eq(atomic_load(&idles), 1, "one quiet spell, one call");
+	cr_assert_eq(batcher_submit(bt, 0, &it), 0);
+	cr_assert_eq(batcher_submit(bt, 0, &it), 0);
+	usleep(300000);
+	cr_assert_eq(atomic_load(&idles), 2);
+	batcher_stop(bt);
+	cr_assert_eq(atomic_load(&it.runs), 3);
 }
