@@ -25,12 +25,15 @@
 -- 005 does.  Either way a row is counted once, in the statement that
 -- inserted it.
 --
--- The rest is 005's: one row per job, in job order (the key's app, NULL
--- for no such key; the 1-based index of its first event older than the
--- retention; how many of its rows were inserted), a job stored only when
--- its key, its app and its times all pass, rows inserted in key order,
+-- The rest is 005's: one row per job, in job order, a job stored only
+-- when its key, its app and its times all pass, rows inserted in key order,
 -- rollup rows upserted in key order, a new event type beyond the
--- per-app-and-hour limit counted as "(other)".
+-- per-app-and-hour limit counted as "(other)".  The row of a job: the
+-- key's app (NULL: no such key); why it was refused, NULL when it was
+-- not: 'key' (no such key), 'retention' (an event older than the
+-- retention), 'app' (its events name another app than the key's), the
+-- one place this rule is decided; the 1-based index of its first event
+-- older than the retention; how many of its rows were inserted.
 
 SET LOCAL client_min_messages = warning;
 
@@ -122,7 +125,8 @@ CREATE FUNCTION axlog.ingest_events(keys text[], claimed text[],
     ev_meta jsonb[], d_j integer[], d_t timestamptz[], d_type text[],
     d_events bigint[], d_errors bigint[], d_last timestamptz[],
     h_d integer[], h_b integer[], h_c bigint[])
-RETURNS TABLE (app_id text, old_index bigint, inserted bigint)
+RETURNS TABLE (app_id text, refused text, old_index bigint,
+    inserted bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, axlog, pg_temp
 SET jit = off
@@ -243,8 +247,10 @@ BEGIN
 		  r_la, hk, hb, hc);
 	END IF;
 
-	RETURN QUERY SELECT apps[j], olds[j], counts[j]
-	  FROM generate_series(1, nj) AS j ORDER BY j;
+	RETURN QUERY SELECT apps[j], CASE WHEN apps[j] IS NULL THEN 'key'
+	  WHEN olds[j] IS NOT NULL THEN 'retention'
+	  WHEN apps[j] <> coalesce(claimed[j], apps[j]) THEN 'app' END,
+	  olds[j], counts[j] FROM generate_series(1, nj) AS j ORDER BY j;
 END
 $$;
 

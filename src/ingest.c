@@ -104,10 +104,19 @@ read_payload(struct ingest *in, struct req *r, char **body, size_t *len)
 	return e;
 }
 
+/*
+ * The verdict of reading: refused with e and msg.  key_first: the key is
+ * looked up before the refusal is answered, so that whatever else is
+ * wrong, a wrong key is a 401.
+ */
 static enum ax_err
-refuse(struct resp *p, enum ax_err e, const char *msg)
+refuse(struct ingest_job *job, enum ax_err e, const char *msg,
+    int key_first)
 {
-	(void)resp_error(p, e, msg, NULL);
+	job->refusal = e;
+	job->key_first = key_first;
+	snprintf(job->refusal_msg, sizeof(job->refusal_msg), "%s",
+	    msg != NULL ? msg : "");
 	return e;
 }
 
@@ -149,46 +158,32 @@ read_events(struct ingest *in, struct req *r, struct ingest_job *job,
 }
 
 enum ax_err
-ingest_read(struct ingest *in, struct req *r, struct resp *p,
-    struct ingest_job *job)
+ingest_read(struct ingest *in, struct req *r, struct ingest_job *job)
 {
 	const char	*sub, *msg;
 	enum ax_err	 e;
 
 	memset(job, 0, sizeof(*job));
 	if (req_route(r->path, "ingest", &sub) != 0 || sub[0] != '\0')
-		return refuse(p, AX_ERR_NOT_FOUND, NULL);
-	if (strcmp(r->method, "POST") != 0) {
-		(void)resp_header(p, "Allow", "POST");
-		return refuse(p, AX_ERR_METHOD, "use POST");
-	}
+		return refuse(job, AX_ERR_NOT_FOUND, NULL, 0);
+	if (strcmp(r->method, "POST") != 0)
+		return refuse(job, AX_ERR_METHOD, "use POST", 0);
 	auth_from_req(r, &job->cred);
-	if (job->cred.scheme == AUTH_BASIC) {
-		unauthorized(p, "send the ingest key as Authorization: Bearer "
-		    "or X-API-Key");
-		return AX_ERR_UNAUTHORIZED;
-	}
-	if (!job->cred.well_formed) {
-		unauthorized(p, job->cred.scheme == AUTH_NONE ?
-		    "an ingest key is required (Authorization: Bearer or "
-		    "X-API-Key)" : "malformed key");
-		return AX_ERR_UNAUTHORIZED;
-	}
-	/* Whatever is wrong with the request, a wrong key is a 401: the
-	 * key is looked up before the refusal is answered. */
-	if ((e = read_events(in, r, job, &msg)) != AX_OK) {
-		job->key_only = 1;
-		job->pending = e;
-		snprintf(job->pending_msg, sizeof(job->pending_msg), "%s",
-		    msg ? msg : "");
-		return e;
-	}
+	if (job->cred.scheme == AUTH_BASIC)
+		return refuse(job, AX_ERR_UNAUTHORIZED, "send the ingest key "
+		    "as Authorization: Bearer or X-API-Key", 0);
+	if (!job->cred.well_formed)
+		return refuse(job, AX_ERR_UNAUTHORIZED,
+		    job->cred.scheme == AUTH_NONE ? "an ingest key is required "
+		    "(Authorization: Bearer or X-API-Key)" : "malformed key", 0);
+	if ((e = read_events(in, r, job, &msg)) != AX_OK)
+		return refuse(job, e, e == AX_ERR_UNAVAILABLE ?
+		    "out of memory reading the events" : msg, 1);
 	/* Encoded here, in the request's own thread, so the lane only
 	 * copies bytes; the tree goes before the request waits. */
-	if (evcols_encode(&job->cols, job->batch.rows, job->now_us) != 0) {
-		resp_cause(p, "out of memory encoding the events");
-		return refuse(p, AX_ERR_UNAVAILABLE, NULL);
-	}
+	if (evcols_encode(&job->cols, job->batch.rows, job->now_us) != 0)
+		return refuse(job, AX_ERR_UNAVAILABLE,
+		    "out of memory encoding the events", 0);
 	json_object_put(job->batch.rows);
 	job->batch.rows = NULL;
 	return AX_OK;
@@ -219,27 +214,23 @@ older_than_retention(struct resp *p, long index)
 	json_object_put(details);
 }
 
+/* The group statement's verdict on a job it was given events of. */
 static void
 answer_stored(struct resp *p, struct ingest_job *job)
 {
 	struct json_object	*o;
 
-	if (!job->key_found) {
-		unauthorized(p, "unknown or revoked ingest key");
-		return;
-	}
-	if (job->old_index > 0) {
+	if (strcmp(job->refused, "retention") == 0) {
 		older_than_retention(p, job->old_index);
 		return;
 	}
-	if (job->batch.app_id[0] != '\0' &&
-	    strcmp(job->batch.app_id, job->key_app) != 0) {
+	if (strcmp(job->refused, "app") == 0) {
 		(void)resp_error(p, AX_ERR_FORBIDDEN, "events name another app "
 		    "than the key's", NULL);
 		return;
 	}
 	job->accepted = job->inserted;
-	job->duplicates = (long)job->batch.n - job->accepted;
+	job->duplicates = (long)job->cols.n - job->accepted;
 	o = json_object_new_object();
 	json_object_object_add(o, "accepted",
 	    json_object_new_int64(job->accepted));
@@ -258,17 +249,20 @@ set_error(struct db *db, struct ingest_job *job, enum db_err e)
 	snprintf(job->sqlstate, sizeof(job->sqlstate), "%s", db_sqlstate(db));
 }
 
-/* One row of the group statement: the key's app, old index, inserted. */
+/*
+ * One row of the group statement: the key's app, why the job was refused
+ * (empty: it was not), the old index, the rows inserted.
+ */
 static void
 set_row(struct ingest_job *job, const PGresult *r, int i)
 {
 	job->err = DB_OK;
 	job->key_found = !PQgetisnull(r, i, 0);
-	snprintf(job->key_app, sizeof(job->key_app), "%s",
-	    PQgetvalue(r, i, 0));
-	job->old_index = PQgetisnull(r, i, 1) ? 0 :
-	    strtol(PQgetvalue(r, i, 1), NULL, 10);
-	job->inserted = strtol(PQgetvalue(r, i, 2), NULL, 10);
+	snprintf(job->refused, sizeof(job->refused), "%s",
+	    PQgetvalue(r, i, 1));
+	job->old_index = PQgetisnull(r, i, 2) ? 0 :
+	    strtol(PQgetvalue(r, i, 2), NULL, 10);
+	job->inserted = strtol(PQgetvalue(r, i, 3), NULL, 10);
 }
 
 /* The group's parameters: an array each, built job by job. */
@@ -298,7 +292,7 @@ add_delta(struct group_args *g, const struct evcols *c,
 	}
 }
 
-/* Job j (1-based) of the group; a key_only job has no events. */
+/* Job j (1-based) of the group; a refused job has no events. */
 static void
 add_job(struct group_args *g, const struct ingest_job *job, int32_t j,
     int32_t *nd)
@@ -307,7 +301,7 @@ add_job(struct group_args *g, const struct ingest_job *job, int32_t j,
 	size_t			 i;
 
 	pgbin_text(&g->a[GP_KEY], job->cred.token);
-	pgbin_text(&g->a[GP_CLAIMED], job->key_only ||
+	pgbin_text(&g->a[GP_CLAIMED], job->refusal != AX_OK ||
 	    job->batch.app_id[0] == '\0' ? NULL : job->batch.app_id);
 	for (i = 0; i < c->n; i++)
 		pgbin_int4(&g->a[GP_EV_JOB], j);
@@ -390,7 +384,7 @@ ingest_run_one(struct db *db, struct ingest_job *job)
 	PGresult	*r;
 	enum db_err	 e;
 
-	if (!job->key_only) {
+	if (job->refusal == AX_OK) {
 		(void)store_group(db, &job, 1);
 		return;
 	}
@@ -438,38 +432,59 @@ unavailable(struct resp *p, const struct ingest_job *job)
 	    ")" : "");
 }
 
-void
-ingest_answer(struct ingest *in, struct ingest_job *job, struct resp *p)
+/* A refusal of ingest_read's, with the headers its status asks for. */
+static void
+answer_refusal(struct resp *p, struct ingest_job *job)
+{
+	const char	*msg = job->refusal_msg[0] ? job->refusal_msg : NULL;
+
+	if (job->refusal == AX_ERR_METHOD)
+		(void)resp_header(p, "Allow", "POST");
+	if (job->refusal == AX_ERR_UNAUTHORIZED) {
+		unauthorized(p, msg);
+		return;
+	}
+	if (job->refusal == AX_ERR_UNAVAILABLE) {
+		/* ours to log; the client gets the plain 503 */
+		resp_cause(p, "%s", msg);
+		msg = NULL;
+	}
+	(void)resp_error(p, job->refusal, msg, job->refusal ==
+	    AX_ERR_INVALID_EVENT ? job->batch.details : NULL);
+}
+
+/* The database refused a job's data: rare, so worth a log line. */
+static void
+answer_rejected(struct resp *p, const struct ingest_job *job)
 {
 	char	msg[64];
 
-	(void)in;
-	if (job->err == DB_REJECTED && !job->key_only &&
-	    !is_missing_partition(job)) {
-		/*
-		 * The validator lets through nothing PostgreSQL should
-		 * refuse, so this is rare and worth a log line; the client
-		 * gets the SQLSTATE, never the server's own text, which
-		 * quotes statements and internals.
-		 */
-		fprintf(stderr, "axlog-ingest: 400 rejected: %s (SQLSTATE %s)\n",
-		    job->errmsg, job->sqlstate);
-		snprintf(msg, sizeof(msg), "the database refused the events "
-		    "(SQLSTATE %s)", job->sqlstate);
-		(void)resp_error(p, AX_ERR_REJECTED, msg, NULL);
-	} else if (job->err != DB_OK) {
+	/* The client gets the SQLSTATE, never the server's own text,
+	 * which quotes statements and internals. */
+	fprintf(stderr, "axlog-ingest: 400 rejected: %s (SQLSTATE %s)\n",
+	    job->errmsg, job->sqlstate);
+	snprintf(msg, sizeof(msg), "the database refused the events "
+	    "(SQLSTATE %s)", job->sqlstate);
+	(void)resp_error(p, AX_ERR_REJECTED, msg, NULL);
+}
+
+void
+ingest_answer(struct ingest_job *job, struct resp *p)
+{
+	if (job->refusal != AX_OK && !job->key_first)
+		answer_refusal(p, job);
+	else if (job->err == DB_REJECTED && job->refusal == AX_OK &&
+	    !is_missing_partition(job))
+		answer_rejected(p, job);
+	else if (job->err != DB_OK) {
 		if (job->err == DB_REJECTED)
 			job->err = DB_FAILED;	/* ours: log it */
 		unavailable(p, job);
-	} else if (job->key_only && !job->key_found)
+	} else if (!job->key_found)
 		unauthorized(p, "unknown or revoked ingest key");
-	else if (job->key_only) {
-		if (job->pending == AX_ERR_UNAVAILABLE)
-			resp_cause(p, "out of memory reading the events");
-		(void)resp_error(p, job->pending, job->pending_msg[0] ?
-		    job->pending_msg : NULL, job->pending ==
-		    AX_ERR_INVALID_EVENT ? job->batch.details : NULL);
-	} else
+	else if (job->refusal != AX_OK)
+		answer_refusal(p, job);
+	else
 		answer_stored(p, job);
 }
 
@@ -512,7 +527,7 @@ ingest_job_weight(const void *item)
 {
 	const struct ingest_job	*job = item;
 
-	return job->key_only || job->batch.n == 0 ? 1 : job->batch.n;
+	return job->cols.n > 0 ? job->cols.n : 1;
 }
 
 /* The lane of a job: by its key, so one key's requests keep one lane. */
@@ -541,15 +556,14 @@ ingest_handle(struct req *r, struct resp *p, void *ctx)
 	struct ingest		*in = ctx;
 	struct ingest_job	 job;
 
-	(void)ingest_read(in, r, p, &job);
-	if (!p->sent) {
+	if (ingest_read(in, r, &job) == AX_OK || job.key_first) {
 		if (in->batcher != NULL)
 			submit(in, &job);
 		else {
 			db_set_timeout(in->db, in->settings->db_timeout_ms);
 			ingest_run_one(in->db, &job);
 		}
-		ingest_answer(in, &job, p);
 	}
+	ingest_answer(&job, p);
 	ingest_job_free(&job);
 }

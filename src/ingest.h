@@ -20,12 +20,13 @@ struct ingest_job {
 	struct auth_cred	cred;
 	struct event_batch	batch;
 	/*
-	 * A refused request whose key must still be checked: the key is
-	 * looked up, and a good key gets this error (a bad one a 401).
+	 * Reading's verdict: AX_OK, or a refusal and its message.  With
+	 * key_first the key is looked up before the refusal is answered
+	 * (a wrong key is a 401 whatever else is wrong).
 	 */
-	int			key_only;
-	enum ax_err		pending;
-	char			pending_msg[200];
+	enum ax_err		refusal;
+	char			refusal_msg[200];
+	int			key_first;
 	/* The events as columns (empty for key_only), encoded at now_us. */
 	struct evcols		 cols;
 	int64_t			 now_us;
@@ -34,7 +35,7 @@ struct ingest_job {
 	char			 errmsg[200];
 	char			 sqlstate[6];
 	int			 key_found;
-	char			 key_app[65];
+	char			 refused[16];	/* the statement's; "": stored */
 	long			 old_index;	/* 1-based; 0: none */
 	long			 inserted;
 	/* Outcome for the response. */
@@ -64,12 +65,13 @@ struct ingest_lane {
 struct db	*ingest_db_new(const char *conninfo, int timeout_ms);
 
 /*
- * Check method, credentials' shape, media type, length and events of r.
- * Returns AX_OK with a job to store, or a refusal: answered already when
- * p->sent, else the job is key_only (the key decides 401 or pending).
- * Release job with ingest_job_free() in every case.
+ * Check method, credentials' shape, media type, length and events of r,
+ * and encode the events.  Returns job->refusal: AX_OK with a job to
+ * store, or why it is refused (then with job->key_first, the job still
+ * goes to the database, for its key).  Writes no answer: ingest_answer
+ * writes every one.  Release job with ingest_job_free() in every case.
  */
-enum ax_err	ingest_read(struct ingest *in, struct req *r, struct resp *p,
+enum ax_err	ingest_read(struct ingest *in, struct req *r,
 		    struct ingest_job *job);
 
 /* Run one job on db, alone: one statement, its own transaction. */
@@ -103,9 +105,8 @@ size_t		ingest_job_weight(const void *job);
  */
 void		ingest_lane_idle(void *lane);
 
-/* Answer the request from its job's outcome. */
-void		ingest_answer(struct ingest *in, struct ingest_job *job,
-		    struct resp *p);
+/* Answer the request from its job's verdict and outcome. */
+void		ingest_answer(struct ingest_job *job, struct resp *p);
 
 void		ingest_job_free(struct ingest_job *job);
 
