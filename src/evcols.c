@@ -22,10 +22,10 @@ const uint32_t evcols_oid[EV_NCOLS] = {
 	PGBIN_JSONB,
 };
 
-/* What the deltas need of one event. */
+/* What the deltas need of one event (its row is gone by then). */
 struct evkey {
 	int64_t		 hour_us, at_us;
-	const char	*type;
+	char		 type[EVENT_MAX_TYPE + 1];
 	int32_t		 bucket;	/* -1: no duration */
 	int		 ok;
 };
@@ -160,10 +160,13 @@ encode_one(struct evcols *c, struct json_object *row, int64_t now_us,
 	pgbin_text(&c->col[EV_MSG], str_of(row, "message"));
 	put_meta(&c->col[EV_META], row);
 	k->hour_us = hour_of(k->at_us);
-	k->type = str_of(row, "event_type");
+	if ((at = str_of(row, "event_type")) == NULL ||
+	    strlen(at) >= sizeof(k->type))
+		return -1;	/* the validator requires it: a bug */
+	memcpy(k->type, at, strlen(at) + 1);
 	k->bucket = ms < 0 ? -1 : hist_bucket(ms);
 	k->ok = ok;
-	return k->type == NULL ? -1 : 0;
+	return 0;
 }
 
 static int
@@ -217,35 +220,69 @@ add_deltas(struct evcols *c, const struct evkey *k, size_t n)
 	}
 }
 
-int
-evcols_encode(struct evcols *c, struct json_object *rows, int64_t now_us)
+void
+evcols_init(struct evcols *c, int64_t now_us)
 {
-	struct evkey	*k;
-	size_t		 i, n = json_object_array_length(rows);
-	int		 rc = 0;
+	size_t	i;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < EV_NCOLS; i++)
 		pgbin_init(&c->col[i], evcols_oid[i]);
-	c->n = n;
-	if (n == 0)
-		return 0;
-	k = calloc(n, sizeof(*k));
-	c->delta = calloc(n, sizeof(*c->delta));
-	c->hist = calloc(n, sizeof(*c->hist));
-	if (k == NULL || c->delta == NULL || c->hist == NULL)
-		rc = -1;
-	for (i = 0; i < n && rc == 0; i++)
-		rc = encode_one(c, json_object_array_get_idx(rows, i), now_us,
-		    &k[i]);
-	for (i = 0; i < EV_NCOLS && rc == 0; i++)
-		rc = c->col[i].err ? -1 : 0;
-	if (rc == 0) {
-		qsort(k, n, sizeof(*k), key_cmp);
-		add_deltas(c, k, n);
+	c->now_us = now_us;
+}
+
+int
+evcols_add(void *arg, struct json_object *row)
+{
+	struct evcols	*c = arg;
+	struct evkey	*k;
+	size_t		 cap;
+
+	if (c->n == c->keycap) {
+		cap = c->keycap ? c->keycap * 2 : 16;
+		if ((k = reallocarray(c->key, cap, sizeof(*k))) == NULL)
+			return -1;
+		c->key = k;
+		c->keycap = cap;
 	}
-	free(k);
-	return rc;
+	if (encode_one(c, row, c->now_us, &c->key[c->n]) != 0)
+		return -1;
+	c->n++;
+	return 0;
+}
+
+int
+evcols_finish(struct evcols *c)
+{
+	size_t	i;
+
+	for (i = 0; i < EV_NCOLS; i++)
+		if (c->col[i].err)
+			return -1;
+	if (c->n == 0)
+		return 0;
+	c->delta = calloc(c->n, sizeof(*c->delta));
+	c->hist = calloc(c->n, sizeof(*c->hist));
+	if (c->delta == NULL || c->hist == NULL)
+		return -1;
+	qsort(c->key, c->n, sizeof(*c->key), key_cmp);
+	add_deltas(c, c->key, c->n);
+	free(c->key);
+	c->key = NULL;
+	c->keycap = 0;
+	return 0;
+}
+
+int
+evcols_encode(struct evcols *c, struct json_object *rows, int64_t now_us)
+{
+	size_t	i, n = json_object_array_length(rows);
+
+	evcols_init(c, now_us);
+	for (i = 0; i < n; i++)
+		if (evcols_add(c, json_object_array_get_idx(rows, i)) != 0)
+			return -1;
+	return evcols_finish(c);
 }
 
 void
@@ -255,8 +292,10 @@ evcols_free(struct evcols *c)
 
 	for (i = 0; i < EV_NCOLS; i++)
 		pgbin_free(&c->col[i]);
+	free(c->key);
 	free(c->delta);
 	free(c->hist);
+	c->key = NULL;
 	c->delta = NULL;
 	c->hist = NULL;
 	c->n = c->ndelta = c->nhist = 0;

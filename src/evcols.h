@@ -38,9 +38,14 @@ struct evhist {
 	int64_t		 count;
 };
 
+struct evkey;
+
 struct evcols {
 	struct pgbin	 col[EV_NCOLS];	/* elements, no header */
 	size_t		 n;		/* events */
+	int64_t		 now_us;	/* the time of events without one */
+	struct evkey	*key;		/* per event, until evcols_finish */
+	size_t		 keycap;
 	struct evdelta	*delta;
 	size_t		 ndelta;
 	struct evhist	*hist;
@@ -48,9 +53,16 @@ struct evcols {
 };
 
 /*
- * Encode rows (event.c's validated rows) into c, with now_us for events
- * without a time.  0 on success; -1 out of memory or no randomness.
+ * Encode validated rows (event.c's) one by one: evcols_init, then
+ * evcols_add for each row (an event_sink_fn: arg is the evcols), then
+ * evcols_finish for the deltas.  now_us is the time of events without
+ * one.  0 on success; -1 out of memory or no randomness (release with
+ * evcols_free all the same).
  */
+void	evcols_init(struct evcols *c, int64_t now_us);
+int	evcols_add(void *c, struct json_object *row);
+int	evcols_finish(struct evcols *c);
+/* All three for an array of rows. */
 int	evcols_encode(struct evcols *c, struct json_object *rows,
 	    int64_t now_us);
 void	evcols_free(struct evcols *c);

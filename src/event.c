@@ -731,6 +731,26 @@ walk_value(struct ctx *c, const char *s, size_t len, size_t *i,
  * past it; adds its row to the batch when it has no problem.  -1 when the
  * text does not match the tree (a bug) or memory ran out.
  */
+/* A valid row: to the sink, or into b->rows.  -1: the sink failed. */
+static int
+keep_row(struct ctx *c, struct json_object *row)
+{
+	struct event_batch	*b = c->b;
+	int			 r = 0;
+
+	b->n++;
+	if (b->sink == NULL) {
+		if (json_object_array_add(b->rows, row) == 0)
+			return 0;
+		json_object_put(row);
+		return -1;
+	}
+	if (c->nproblems == 0 && b->sink(b->sink_arg, row) != 0)
+		r = -1;		/* rows after a problem are never used */
+	json_object_put(row);
+	return r;
+}
+
 static int
 validate(struct ctx *c, struct json_object *ev, const char *s, size_t len,
     size_t *i)
@@ -760,13 +780,14 @@ validate(struct ctx *c, struct json_object *ev, const char *s, size_t len,
 		problem(c, "event_type", "missing");
 	if (c->has_id && !c->has_created_at)
 		problem(c, "created_at", "required_with_id");
+	r = 0;
 	if (c->nproblems == before)
-		json_object_array_add(c->b->rows, c->row);
+		r = keep_row(c, c->row);
 	else
 		json_object_put(c->row);
 	c->row = NULL;
 	c->index++;
-	return 0;
+	return r;
 }
 
 /*
@@ -892,6 +913,9 @@ validate_all(struct ctx *c, struct json_object *a, const char *s,
 		if (validate(c, json_object_array_get_idx(a, k), s, len,
 		    &i) != 0)
 			return walk_failed(c);
+		/* checked: with a sink, nothing needs it any more */
+		if (c->b->sink != NULL)
+			(void)json_object_array_put_idx(a, k, NULL);
 		i = jsontext_ws(s, len, i);
 		if (i < len && s[i] == ',')
 			i++;
@@ -973,11 +997,21 @@ enum ax_err
 event_parse(const char *body, size_t len, enum body_type t,
     size_t max_batch, int64_t now_us, struct event_batch *b)
 {
+	return event_parse_to(body, len, t, max_batch, now_us, NULL, NULL, b);
+}
+
+enum ax_err
+event_parse_to(const char *body, size_t len, enum body_type t,
+    size_t max_batch, int64_t now_us, event_sink_fn sink, void *arg,
+    struct event_batch *b)
+{
 	struct ctx	 c;
 	json_tokener	*tok;
 	enum ax_err	 e;
 
 	memset(b, 0, sizeof(*b));
+	b->sink = sink;
+	b->sink_arg = arg;
 	memset(&c, 0, sizeof(c));
 	c.b = b;
 	c.now_us = now_us;
@@ -1004,7 +1038,10 @@ event_parse(const char *body, size_t len, enum body_type t,
 		return AX_ERR_UNAVAILABLE;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
-	b->rows = json_object_new_array();
+	if (sink == NULL && (b->rows = json_object_new_array()) == NULL) {
+		json_tokener_free(tok);
+		return AX_ERR_UNAVAILABLE;
+	}
 	e = t == BODY_NDJSON ? parse_ndjson(&c, tok, body, len, max_batch) :
 	    parse_json(&c, tok, body, len, max_batch);
 	json_tokener_free(tok);
@@ -1016,7 +1053,6 @@ event_parse(const char *body, size_t len, enum body_type t,
 		    "");
 		e = AX_ERR_INVALID_EVENT;
 	}
-	b->n = json_object_array_length(b->rows);
 	return e;
 }
 

@@ -23,10 +23,19 @@
 #define EVENT_MAX_DETAILS	100	/* problems listed in one answer */
 #define EVENT_MAX_PATH		200	/* bytes of a detail's field path */
 
+/*
+ * Where each validated row goes instead of event_batch.rows: sink(arg,
+ * row) as soon as the row is checked (the row is released after; take a
+ * reference to keep it).  Non-zero stops the parse (AX_ERR_UNAVAILABLE).
+ */
+typedef int	(*event_sink_fn)(void *arg, struct json_object *row);
+
 struct event_batch {
-	/* Validated rows: an array of objects with the logs columns. */
+	/* Validated rows (without a sink): objects with the logs columns. */
 	struct json_object	*rows;
-	size_t			 n;
+	size_t			 n;		/* valid rows, with a sink too */
+	event_sink_fn		 sink;
+	void			*sink_arg;
 	/* The app the events name, if any ("" when none does). */
 	char			 app_id[65];
 	int			 app_conflict;	/* they name two apps */
@@ -44,6 +53,14 @@ struct event_batch {
  */
 enum ax_err	event_parse(const char *body, size_t len, enum body_type t,
 		    size_t max_batch, int64_t now_us, struct event_batch *b);
+/*
+ * The same, each valid row handed to sink as it is checked and then
+ * released, and each event of a JSON array released once checked: at
+ * no time is more than the parsed body and one row held.
+ */
+enum ax_err	event_parse_to(const char *body, size_t len,
+		    enum body_type t, size_t max_batch, int64_t now_us,
+		    event_sink_fn sink, void *arg, struct event_batch *b);
 void		event_batch_free(struct event_batch *b);
 
 /* Field validators, exposed for tests. */

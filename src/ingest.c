@@ -144,9 +144,12 @@ read_events(struct ingest *in, struct req *r, struct ingest_job *job,
 			*msg = "body over the size limit";
 		return e;
 	}
+	/* Each event is encoded as soon as it is checked, so the rows are
+	 * never held all at once. */
 	job->now_us = timefmt_now_us();
-	e = event_parse(body, len, type, in->settings->max_batch,
-	    job->now_us, &job->batch);
+	evcols_init(&job->cols, job->now_us);
+	e = event_parse_to(body, len, type, in->settings->max_batch,
+	    job->now_us, evcols_add, &job->cols, &job->batch);
 	free(body);
 	if (e == AX_OK && job->batch.app_conflict) {
 		*msg = "events name another app than the key's";
@@ -180,12 +183,10 @@ ingest_read(struct ingest *in, struct req *r, struct ingest_job *job)
 		return refuse(job, e, e == AX_ERR_UNAVAILABLE ?
 		    "out of memory reading the events" : msg, 1);
 	/* Encoded here, in the request's own thread, so the lane only
-	 * copies bytes; the tree goes before the request waits. */
-	if (evcols_encode(&job->cols, job->batch.rows, job->now_us) != 0)
+	 * copies bytes. */
+	if (evcols_finish(&job->cols) != 0)
 		return refuse(job, AX_ERR_UNAVAILABLE,
 		    "out of memory encoding the events", 0);
-	json_object_put(job->batch.rows);
-	job->batch.rows = NULL;
 	return AX_OK;
 }
 

@@ -285,3 +285,69 @@ Test(evcols, missing_time_and_random_ids)
 	evcols_free(&c);
 	json_object_put(rows);
 }
+
+/* Streaming (a sink) and whole-batch parsing encode the same bytes. */
+#define NOW	INT64_C(2000000000000000)	/* 2033 */
+
+static void
+same_encoding(const char *body, enum body_type t)
+{
+	struct event_batch	 a, b;
+	struct evcols		 ca, cb;
+	size_t			 i;
+
+	cr_assert_eq(event_parse(body, strlen(body), t, 100, NOW, &a), AX_OK);
+	cr_assert_eq(evcols_encode(&ca, a.rows, 5), 0);
+	evcols_init(&cb, 5);
+	cr_assert_eq(event_parse_to(body, strlen(body), t, 100, NOW,
+	    evcols_add, &cb, &b), AX_OK);
+	cr_assert_null(b.rows, "no rows kept with a sink");
+	cr_assert_eq(evcols_finish(&cb), 0);
+	cr_assert_eq(b.n, a.n);
+	cr_assert_eq(cb.n, ca.n);
+	for (i = 0; i < EV_NCOLS; i++) {
+		cr_assert_eq(cb.col[i].len, ca.col[i].len, "column %zu", i);
+		cr_assert_eq(memcmp(cb.col[i].buf, ca.col[i].buf,
+		    ca.col[i].len), 0, "column %zu", i);
+	}
+	cr_assert_eq(cb.ndelta, ca.ndelta);
+	evcols_free(&ca);
+	evcols_free(&cb);
+	event_batch_free(&a);
+	event_batch_free(&b);
+}
+
+Test(evcols, a_sink_encodes_as_the_whole_batch)
+{
+	same_encoding("[{\"event_type\":\"a\",\"id\":"
+	    "\"0a0b0c0d-0000-4000-8000-000000000001\",\"created_at\":"
+	    "\"1999-12-31T23:00:00+01:00\",\"ip_address\":\"::1\","
+	    "\"metadata\":{\"n\":123456789012345678901234567890,\"s\":\"/\"}},"
+	    "{\"event_type\":\"b\",\"id\":"
+	    "\"0a0b0c0d-0000-4000-8000-000000000002\",\"created_at\":"
+	    "\"1970-01-01T00:00:00Z\",\"duration_ms\":0.5,\"success\":false,"
+	    "\"user_id\":\"0a0b0c0d-0000-4000-8000-000000000003\"}]",
+	    BODY_JSON);
+	same_encoding("{\"event_type\":\"a\",\"id\":"
+	    "\"0a0b0c0d-0000-4000-8000-000000000001\",\"created_at\":"
+	    "\"2000-01-01T00:00:00Z\",\"message\":\"m\"}\n\n"
+	    "{\"event_type\":\"c\",\"id\":"
+	    "\"0a0b0c0d-0000-4000-8000-000000000009\",\"created_at\":"
+	    "\"2000-01-01T00:00:00Z\",\"ip_address\":\"10.0.0.1\"}\n",
+	    BODY_NDJSON);
+}
+
+Test(evcols, a_sink_sees_nothing_after_a_problem)
+{
+	struct event_batch	 b;
+	struct evcols		 c;
+	const char		*body = "[{\"event_type\":\"a\"},"
+	    "{\"event_type\":\"\"},{\"event_type\":\"c\"}]";
+
+	evcols_init(&c, 5);
+	cr_assert_eq(event_parse_to(body, strlen(body), BODY_JSON, 100, 0,
+	    evcols_add, &c, &b), AX_ERR_INVALID_EVENT);
+	cr_assert_eq(c.n, 1, "only the event before the problem");
+	evcols_free(&c);
+	event_batch_free(&b);
+}
