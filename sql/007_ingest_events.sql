@@ -54,26 +54,28 @@ BEGIN
 END
 $$;
 
--- Add rollup rows (number, app, hour, type, events, errors, newest) to
--- rollup_hour under each type's capped name, and to rollup_day.  A type
+-- Add rollup rows (owner, hour, type, events, errors, newest) to
+-- rollup_hour under each type's capped name, and to rollup_day.  A
+-- row's owner o names its app, apps[o], and the row is added only when
+-- keep[o] (ingest_events passes its jobs: their apps and verdicts).  A type
 -- new to its app and hour keeps its name while the hour has fewer than
 -- max_event_types rows, counting the new types of this call in name
 -- order (005 counted only the rows already there, so one statement
 -- could pass the cap by its own new types).  A
 -- row's histogram is given by its bucket counts in (hk, hb, hc): the
--- row's number, a bucket, its count; entries of other numbers are
--- ignored.  The caller is ingest_events, and the admin (owner) only.
-CREATE FUNCTION axlog.rollup_add(r_k bigint[], r_app text[],
-    r_t timestamptz[], r_type text[], r_events bigint[],
+-- row's number (1-based), a bucket, its count.  The caller is ingest_events, and the admin (owner) only.
+CREATE FUNCTION axlog.rollup_add(r_o integer[], apps text[],
+    keep boolean[], r_t timestamptz[], r_type text[], r_events bigint[],
     r_errors bigint[], r_last timestamptz[], hk integer[], hb integer[],
     hc bigint[])
 RETURNS void LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, axlog, pg_temp
 AS $$
 BEGIN
-	WITH d AS (SELECT * FROM unnest(r_k, r_app, r_t, r_type, r_events,
-	  r_errors, r_last) AS d(k, app_id, t, event_type, events, errors,
-	  last_at)),
+	WITH d AS (SELECT d.k, apps[d.o] AS app_id, d.t, d.event_type,
+	  d.events, d.errors, d.last_at FROM unnest(r_o, r_t, r_type,
+	  r_events, r_errors, r_last) WITH ORDINALITY AS d(o, t, event_type,
+	  events, errors, last_at, k) WHERE keep[d.o]),
 	 ty AS (SELECT DISTINCT app_id, t, event_type FROM d),
 	 tx AS (SELECT ty.*, EXISTS (SELECT 1 FROM axlog.rollup_hour r
 	  WHERE r.app_id = ty.app_id AND r.t = ty.t
@@ -136,11 +138,11 @@ DECLARE
 	nj	integer := coalesce(cardinality(keys), 0);
 	apps	text[];		-- per job: its key's app
 	olds	bigint[];	-- per job: first event past the retention
+	nev	bigint[];	-- per job: its events
 	store	boolean[];	-- per job: all passed
-	counts	bigint[];	-- per job: rows inserted
 	dup	boolean := false;
-	r_k	bigint[];	-- the rollup rows to add
-	r_app	text[];
+	counts	bigint[];	-- per job, when dup: rows inserted
+	r_app	text[];		-- when dup: the rollup rows to add
 	r_t	timestamptz[];
 	r_ty	text[];
 	r_ev	bigint[];
@@ -154,21 +156,23 @@ BEGIN
 		RAISE EXCEPTION 'ingest_events: % keys, % apps', nj,
 		    cardinality(claimed) USING ERRCODE = 'data_exception';
 	END IF;
-	SELECT coalesce(array_agg(k.app_id ORDER BY q.j), '{}')
-	  INTO apps FROM unnest(keys) WITH ORDINALITY AS q(token, j)
+	SELECT coalesce(array_agg(k.app_id ORDER BY q.j), '{}'),
+	  coalesce(array_agg(o.old ORDER BY q.j), '{}'),
+	  coalesce(array_agg(coalesce(o.n, 0) ORDER BY q.j), '{}'),
+	  coalesce(array_agg(k.app_id IS NOT NULL
+	  AND k.app_id = coalesce(claimed[q.j], k.app_id) AND o.old IS NULL
+	  ORDER BY q.j), '{}')
+	  INTO apps, olds, nev, store
+	  FROM unnest(keys) WITH ORDINALITY AS q(token, j)
 	  LEFT JOIN axlog.api_keys k
 	  ON k.token_sha256 = sha256(convert_to(q.token, 'UTF8'))
 	  AND k.scope = 'ingest' AND k.revoked_at IS NULL
-	  AND (k.expires_at IS NULL OR k.expires_at > now());
-	SELECT coalesce(array_agg(o.n ORDER BY q.j), '{}') INTO olds
-	  FROM generate_series(1, nj) AS q(j) LEFT JOIN (SELECT x.j,
-	  min(x.i) FILTER (WHERE x.at < now() - make_interval(days =>
-	  (SELECT retention_days FROM axlog.settings))) - min(x.i) + 1 AS n
+	  AND (k.expires_at IS NULL OR k.expires_at > now())
+	  LEFT JOIN (SELECT x.j, count(*) AS n, min(x.i) FILTER (WHERE x.at <
+	  now() - make_interval(days => (SELECT retention_days FROM
+	  axlog.settings))) - min(x.i) + 1 AS old
 	  FROM unnest(ev_j, ev_at) WITH ORDINALITY AS x(j, at, i)
 	  GROUP BY x.j) o ON o.j = q.j;
-	SELECT coalesce(array_agg(apps[j] IS NOT NULL
-	  AND apps[j] = coalesce(claimed[j], apps[j]) AND olds[j] IS NULL
-	  ORDER BY j), '{}') INTO store FROM generate_series(1, nj) AS j;
 
 	BEGIN
 		INSERT INTO axlog.logs (id, app_id, created_at, event_type,
@@ -186,77 +190,73 @@ BEGIN
 
 	IF NOT dup THEN
 		-- Every event of a stored job is in: its deltas are exact.
-		SELECT array_agg(d.i), array_agg(apps[d.j]), array_agg(d.t),
-		  array_agg(d.ty), array_agg(d.ev), array_agg(d.er),
-		  array_agg(d.la)
-		  INTO r_k, r_app, r_t, r_ty, r_ev, r_er, r_la
-		  FROM unnest(d_j, d_t, d_type, d_events, d_errors, d_last)
-		  WITH ORDINALITY AS d(j, t, ty, ev, er, la, i)
-		  WHERE store[d.j];
-		hk := h_d;
-		hb := h_b;
-		hc := h_c;
-		SELECT coalesce(array_agg(coalesce(c.n, 0) ORDER BY q.j), '{}')
-		  INTO counts FROM generate_series(1, nj) AS q(j)
-		  LEFT JOIN (SELECT j, count(*) AS n FROM unnest(ev_j) AS j
-		  WHERE store[j] GROUP BY j) c ON c.j = q.j;
-	ELSE
-		-- Some were stored already: count the rows inserted, a row
-		-- two jobs carry for the first, in (job, event) order.
-		WITH x AS (SELECT x.*, apps[x.j] AS app_id
-		  FROM unnest(ev_j, ev_id, ev_at, ev_type, ev_subtype,
-		  ev_user, ev_fp, ev_ip, ev_ok, ev_ms, ev_msg, ev_meta)
-		  WITH ORDINALITY AS x(j, id, at, ty, sub, usr, fp, ip, ok,
-		  ms, msg, meta, i) WHERE store[x.j]),
-		 ins AS (INSERT INTO axlog.logs (id, app_id, created_at,
-		  event_type, event_subtype, user_id, fingerprint,
-		  ip_address, success, duration_ms, message, metadata)
-		  SELECT id, app_id, at, ty, sub, usr, fp, ip, ok, ms, msg,
-		  meta FROM x ORDER BY app_id, id, at, j, i
-		  ON CONFLICT (app_id, id, created_at) DO NOTHING
-		  RETURNING app_id, id, created_at, event_type, success,
-		  duration_ms),
-		 f AS (SELECT DISTINCT ON (ins.app_id, ins.id, ins.created_at)
-		  x.j, ins.* FROM ins JOIN x ON x.app_id = ins.app_id
-		  AND x.id = ins.id AND x.at = ins.created_at
-		  ORDER BY ins.app_id, ins.id, ins.created_at, x.j, x.i),
-		 c AS (SELECT q.j, count(f.j) AS n FROM generate_series(1, nj)
-		  AS q(j) LEFT JOIN f ON f.j = q.j GROUP BY q.j),
-		 r AS (SELECT row_number() OVER () AS k, s.* FROM (SELECT
-		  app_id, date_trunc('hour', created_at, 'UTC') AS t,
-		  event_type, count(*) AS ev, count(*) FILTER (WHERE NOT
-		  success) AS er, max(created_at) AS la FROM f
-		  GROUP BY 1, 2, 3) s),
-		 h AS (SELECT r.k, axlog.hist_bucket(f.duration_ms) AS b,
-		  count(*) AS c FROM f JOIN r ON r.app_id = f.app_id
-		  AND r.t = date_trunc('hour', f.created_at, 'UTC')
-		  AND r.event_type = f.event_type
-		  WHERE f.duration_ms IS NOT NULL GROUP BY 1, 2)
-		SELECT (SELECT array_agg(n ORDER BY j) FROM c),
-		  (SELECT array_agg(k) FROM r), (SELECT array_agg(app_id) FROM r),
-		  (SELECT array_agg(t) FROM r), (SELECT array_agg(event_type)
-		  FROM r), (SELECT array_agg(ev) FROM r), (SELECT array_agg(er)
-		  FROM r), (SELECT array_agg(la) FROM r),
-		  (SELECT array_agg(k::integer) FROM h), (SELECT array_agg(b)
-		  FROM h), (SELECT array_agg(c) FROM h)
-		  INTO counts, r_k, r_app, r_t, r_ty, r_ev, r_er, r_la, hk, hb,
-		  hc;
-	END IF;
-	IF r_k IS NOT NULL THEN
-		PERFORM axlog.rollup_add(r_k, r_app, r_t, r_ty, r_ev, r_er,
-		  r_la, hk, hb, hc);
+		PERFORM axlog.rollup_add(d_j, apps, store, d_t, d_type,
+		  d_events, d_errors, d_last, h_d, h_b, h_c);
+		RETURN QUERY SELECT apps[j], CASE WHEN apps[j] IS NULL THEN
+		  'key' WHEN olds[j] IS NOT NULL THEN 'retention'
+		  WHEN NOT store[j] THEN 'app' END, olds[j],
+		  CASE WHEN store[j] THEN nev[j] ELSE 0 END
+		  FROM generate_series(1, nj) AS j ORDER BY j;
+		RETURN;
 	END IF;
 
+	-- Some were stored already: count the rows inserted, a row two
+	-- jobs carry for the first, in (job, event) order, and add those.
+	WITH x AS (SELECT x.*, apps[x.j] AS app_id
+	  FROM unnest(ev_j, ev_id, ev_at, ev_type, ev_subtype,
+	  ev_user, ev_fp, ev_ip, ev_ok, ev_ms, ev_msg, ev_meta)
+	  WITH ORDINALITY AS x(j, id, at, ty, sub, usr, fp, ip, ok,
+	  ms, msg, meta, i) WHERE store[x.j]),
+	 ins AS (INSERT INTO axlog.logs (id, app_id, created_at,
+	  event_type, event_subtype, user_id, fingerprint,
+	  ip_address, success, duration_ms, message, metadata)
+	  SELECT id, app_id, at, ty, sub, usr, fp, ip, ok, ms, msg,
+	  meta FROM x ORDER BY app_id, id, at, j, i
+	  ON CONFLICT (app_id, id, created_at) DO NOTHING
+	  RETURNING app_id, id, created_at, event_type, success,
+	  duration_ms),
+	 f AS (SELECT DISTINCT ON (ins.app_id, ins.id, ins.created_at)
+	  x.j, ins.* FROM ins JOIN x ON x.app_id = ins.app_id
+	  AND x.id = ins.id AND x.at = ins.created_at
+	  ORDER BY ins.app_id, ins.id, ins.created_at, x.j, x.i),
+	 c AS (SELECT q.j, count(f.j) AS n FROM generate_series(1, nj)
+	  AS q(j) LEFT JOIN f ON f.j = q.j GROUP BY q.j),
+	 r AS (SELECT row_number() OVER () AS k, s.* FROM (SELECT
+	  app_id, date_trunc('hour', created_at, 'UTC') AS t,
+	  event_type, count(*) AS ev, count(*) FILTER (WHERE NOT
+	  success) AS er, max(created_at) AS la FROM f
+	  GROUP BY 1, 2, 3) s),
+	 h AS (SELECT r.k, axlog.hist_bucket(f.duration_ms) AS b,
+	  count(*) AS c FROM f JOIN r ON r.app_id = f.app_id
+	  AND r.t = date_trunc('hour', f.created_at, 'UTC')
+	  AND r.event_type = f.event_type
+	  WHERE f.duration_ms IS NOT NULL GROUP BY 1, 2)
+	SELECT (SELECT array_agg(n ORDER BY j) FROM c),
+	  (SELECT array_agg(app_id ORDER BY k) FROM r),
+	  (SELECT array_agg(t ORDER BY k) FROM r),
+	  (SELECT array_agg(event_type ORDER BY k) FROM r),
+	  (SELECT array_agg(ev ORDER BY k) FROM r),
+	  (SELECT array_agg(er ORDER BY k) FROM r),
+	  (SELECT array_agg(la ORDER BY k) FROM r),
+	  (SELECT array_agg(k::integer) FROM h), (SELECT array_agg(b)
+	  FROM h), (SELECT array_agg(c) FROM h)
+	  INTO counts, r_app, r_t, r_ty, r_ev, r_er, r_la, hk, hb, hc;
+	IF r_app IS NOT NULL THEN
+		PERFORM axlog.rollup_add(
+		  ARRAY(SELECT generate_series(1, cardinality(r_app))), r_app,
+		  array_fill(true, ARRAY[cardinality(r_app)]), r_t, r_ty,
+		  r_ev, r_er, r_la, hk, hb, hc);
+	END IF;
 	RETURN QUERY SELECT apps[j], CASE WHEN apps[j] IS NULL THEN 'key'
 	  WHEN olds[j] IS NOT NULL THEN 'retention'
-	  WHEN apps[j] <> coalesce(claimed[j], apps[j]) THEN 'app' END,
-	  olds[j], counts[j] FROM generate_series(1, nj) AS j ORDER BY j;
+	  WHEN NOT store[j] THEN 'app' END, olds[j], counts[j]
+	  FROM generate_series(1, nj) AS j ORDER BY j;
 END
 $$;
 
 REVOKE ALL ON FUNCTION axlog.hist_from(integer[], bigint[]),
-	axlog.rollup_add(bigint[], text[], timestamptz[], text[], bigint[],
-	bigint[], timestamptz[], integer[], integer[], bigint[]),
+	axlog.rollup_add(integer[], text[], boolean[], timestamptz[], text[],
+	bigint[], bigint[], timestamptz[], integer[], integer[], bigint[]),
 	axlog.ingest_events(text[], text[], integer[], uuid[],
 	timestamptz[], text[], text[], uuid[], text[], inet[], boolean[],
 	double precision[], text[], jsonb[], integer[], timestamptz[],
