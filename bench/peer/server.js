@@ -13,10 +13,10 @@
 //    boolean, a number >= 0, metadata an object of at most 8 KiB,
 //    created_at a date at most 5 minutes ahead and required with an id;
 //    every problem listed in a 400;
-//  - one round trip: the very statement axlog-ingest prepares (key
-//    key lookup, app check, retention check, INSERT ... ON CONFLICT
-//    DO NOTHING, hour and day rollup upserts), read from the file named by
-//    PEER_SQL (bench/run extracts it from src/ingest.c), as a named
+//  - one round trip: the JSON form of axlog's group statement
+//    (axlog.ingest_group: key lookup, app check, retention check, INSERT
+//    ... ON CONFLICT DO NOTHING, hour and day rollup upserts), read from
+//    the file named by PEER_SQL (written by bench/run), as a named
 //    prepared statement on a pg.Pool of PEER_POOL connections (default
 //    10, pg's own default);
 //  - 200 {"accepted", "duplicates"}, 401, 403, 400 as axlog answers them,
