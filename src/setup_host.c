@@ -765,12 +765,16 @@ host_programs_down(void)
 
 /* ---- nginx -------------------------------------------------------------- */
 
+/* An IPv6 address on some interface (proc files have no size: read). */
 static int
 has_ipv6(void)
 {
-	struct stat	st;
+	struct buf	b;
+	int		yes;
 
-	return stat("/proc/net/if_inet6", &st) == 0 && st.st_size > 0;
+	yes = read_file("/proc/net/if_inet6", &b) == 0 && b.len > 0;
+	free(b.p);
+	return yes;
 }
 
 /* One line of the shipped site, as the plain or TLS site has it. */
@@ -1122,7 +1126,7 @@ host_base_url(const struct setup_opts *o, char *buf, size_t bufsz)
 }
 
 struct answer {
-	char	body[512];
+	char	body[512];	/* the answer's start, or curl's error */
 	size_t	len;
 };
 
@@ -1140,14 +1144,15 @@ keep(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* GET (body NULL) or POST through nginx on this host; the status, or -1. */
+/* GET (body NULL) or POST through nginx on this host; the status, or 0. */
 static long
 http(const struct setup_opts *o, const char *path, const char *key,
     const char *body, struct answer *a)
 {
 	struct curl_slist	*resolve = NULL, *hdr = NULL;
 	char			 url[512], base[300], r[300], auth[128];
-	long			 code = -1;
+	char			 err[CURL_ERROR_SIZE];
+	long			 code = 0;
 	CURL			*c;
 
 	host_base_url(o, base, sizeof(base));
@@ -1173,8 +1178,13 @@ http(const struct setup_opts *o, const char *path, const char *key,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	err[0] = '\0';
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	else
+		a->len = (size_t)snprintf(a->body, sizeof(a->body), "(%s)",
+		    err[0] ? err : "no answer");
 	while (a->len > 0 && (a->body[a->len - 1] == '\n' ||
 	    a->body[a->len - 1] == '\r'))
 		a->body[--a->len] = '\0';
@@ -1197,8 +1207,7 @@ check_health(const struct setup_opts *o)
 		code = http(o, "/health", NULL, NULL, &a);
 	}
 	if (code != 200)
-		return setup_fail("check", "GET /health through nginx answered "
-		    "%ld %s: see /var/log/nginx/axlog.error.log and the "
+		return setup_fail("check", "GET /health through nginx: %ld %s: see /var/log/nginx/axlog.error.log and the "
 		    "programs' logs (journalctl -u 'axlog@*'), fix the cause "
 		    "and run setup again", code, a.body);
 	setup_say("check", "GET /health through nginx: 200");
@@ -1225,8 +1234,8 @@ host_check(const struct setup_opts *o, const char *ingest_key)
 	code = http(o, "/ingest", key, "{\"event_type\":\"axlog.setup\","
 	    "\"message\":\"the first event, sent by axlogctl setup\"}", &a);
 	if (code != want)
-		return setup_fail("check", "POST /ingest through nginx answered "
-		    "%ld %s, not %ld: see /var/log/nginx/axlog.error.log and "
+		return setup_fail("check", "POST /ingest through nginx: %ld %s, "
+		    "not %ld: see /var/log/nginx/axlog.error.log and "
 		    "the programs' logs, fix the cause and run setup again",
 		    code, a.body, want);
 	setup_say("check", "POST /ingest through nginx: %ld (%s)", code,
