@@ -577,13 +577,16 @@ systemd_up(const int restart[3])
 		if (unit_up(units[i]) != 0)
 			return 1;
 	for (i = 0; i < 3; i++) {
-		if (!restart[i])
-			continue;
 		snprintf(unit, sizeof(unit), "axlog@%s.service", progs[i]);
-		setup_change("programs", "systemctl try-restart %s (new "
-		    "settings)", unit);
-		const char *const argv[] = { "systemctl", "try-restart", unit,
+		const char *const active[] = { "systemctl", "is-active",
+		    "--quiet", unit, NULL };
+		const char *const argv[] = { "systemctl", "restart", unit,
 		    NULL };
+		/* One that does not run starts with its new settings. */
+		if (!restart[i] || !quiet_ok(active))
+			continue;
+		setup_change("programs", "systemctl restart %s (new settings)",
+		    unit);
 		if (!setup_dry_run() && must_run("programs", argv, "restart "
 		    "it by hand") != 0)
 			return 1;
