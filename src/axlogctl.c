@@ -10,12 +10,18 @@
 #include "config.h"
 #include "ctl.h"
 #include "settings.h"
+#include "setup.h"
 
 /* Migrations and partition DDL may wait on locks: a generous deadline. */
 #define CTL_TIMEOUT_MS	60000
 
 static const char usage_text[] =
-    "usage: axlogctl migrate\n"
+    "usage: axlogctl setup [--host NAME [--http-port PORT] [--tls "
+    "[--email ADDRESS]]]\n"
+    "                      [--app NAME [--kind KIND]] [--database-url URL]\n"
+    "                      [--reset-passwords] [--dry-run]\n"
+    "       axlogctl setup --undo [--dry-run]\n"
+    "       axlogctl migrate\n"
     "       axlogctl app add NAME --kind parent|lightweight|heavy "
     "[--description TEXT]\n"
     "       axlogctl app list\n"
@@ -131,6 +137,11 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "version") == 0) {
 		printf("axlogctl %s\n", PACKAGE_VERSION);
 		return 0;
+	}
+	/* setup makes the settings: it reads no admin URL. */
+	if (strcmp(cmd, "setup") == 0) {
+		settings_free(&s);
+		return setup_main(argc - 1, argv + 1);
 	}
 	skip = 1;
 	if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "maintain") != 0 &&

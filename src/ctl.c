@@ -261,21 +261,14 @@ new_token(struct new_token *t)
 }
 
 int
-ctl_key_create(struct db *db, const char *app, const char *scope,
-    const char *description)
+ctl_key_make(struct db *db, const char *app, const char *scope,
+    const char *description, char tok[TOKEN_LEN + 1], char *key_id,
+    size_t key_idsz)
 {
 	struct new_token	 t;
 	const char		*params[5];
 	PGresult		*r;
 
-	if (strcmp(scope, "ingest") != 0 && strcmp(scope, "read") != 0) {
-		fprintf(stderr, "axlogctl: scope must be ingest or read\n");
-		return 2;
-	}
-	if (strcmp(scope, "ingest") == 0 && app == NULL) {
-		fprintf(stderr, "axlogctl: an ingest key needs --app\n");
-		return 2;
-	}
 	if (new_token(&t) != 0)
 		return 1;
 	params[0] = t.hash;
@@ -287,11 +280,33 @@ ctl_key_create(struct db *db, const char *app, const char *scope,
 	    "token_prefix, scope, app_id, description) VALUES ($1::bytea, $2, "
 	    "$3, $4, $5) RETURNING key_id", 5, params, &r, 0) != DB_OK)
 		return fail(db, "creating the key");
-	fprintf(stderr, "created %s key %s for %s; the token below is shown "
-	    "once and stored only as a hash\n", scope, PQgetvalue(r, 0, 0),
-	    app ? app : "all apps");
+	snprintf(key_id, key_idsz, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
-	printf("%s\n", t.tok);
+	memcpy(tok, t.tok, TOKEN_LEN + 1);
+	return 0;
+}
+
+int
+ctl_key_create(struct db *db, const char *app, const char *scope,
+    const char *description)
+{
+	char	tok[TOKEN_LEN + 1], key_id[32];
+
+	if (strcmp(scope, "ingest") != 0 && strcmp(scope, "read") != 0) {
+		fprintf(stderr, "axlogctl: scope must be ingest or read\n");
+		return 2;
+	}
+	if (strcmp(scope, "ingest") == 0 && app == NULL) {
+		fprintf(stderr, "axlogctl: an ingest key needs --app\n");
+		return 2;
+	}
+	if (ctl_key_make(db, app, scope, description, tok, key_id,
+	    sizeof(key_id)) != 0)
+		return 1;
+	fprintf(stderr, "created %s key %s for %s; the token below is shown "
+	    "once and stored only as a hash\n", scope, key_id,
+	    app ? app : "all apps");
+	printf("%s\n", tok);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #define AXLOG_CTL_H
 
 #include "db.h"
+#include "token.h"
 
 int	ctl_migrate(struct db *db);
 int	ctl_app_add(struct db *db, const char *app, const char *kind,
@@ -14,6 +15,13 @@ int	ctl_app_add(struct db *db, const char *app, const char *kind,
 int	ctl_app_list(struct db *db);
 int	ctl_key_create(struct db *db, const char *app, const char *scope,
 	    const char *description);
+/*
+ * Store a new key and hand its token (shown once) and number back,
+ * printing nothing on success; 1 on failure, the reason on stderr.
+ */
+int	ctl_key_make(struct db *db, const char *app, const char *scope,
+	    const char *description, char tok[TOKEN_LEN + 1], char *key_id,
+	    size_t key_idsz);
 int	ctl_key_list(struct db *db);
 int	ctl_key_revoke(struct db *db, const char *key_id);
 int	ctl_retention_show(struct db *db);
