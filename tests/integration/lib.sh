@@ -705,6 +705,14 @@ EOF
 # The programs, under spawn-fcgi
 # ---------------------------------------------------------------------------
 
+# it_pooler_env: the settings every program needs behind the pooler (on
+# one line; none without IT_PGBOUNCER=1), for a script that starts a
+# program itself: named statements do not survive transaction pooling.
+it_pooler_env() {
+	[ "${IT_PGBOUNCER:-0}" = 1 ] && echo AXLOG_PREPARED_STATEMENTS=off
+	return 0
+}
+
 # it_spawn NAME PROGRAM [NAME=VALUE...]: start PROGRAM as a FastCGI server
 # on $IT_RUN/NAME.sock (mode 0666, so that nginx's workers can connect)
 # with a clean environment holding only the given settings (and, with
@@ -727,6 +735,7 @@ it_spawn_tcp() {
 # _it_spawn NAME PROGRAM SPAWN-FCGI-ARGS... -- SETTINGS...
 _it_spawn() {
 	local name=$1 prog=$2 sock="" port="" pid i
+	local -a pooler
 	local -a where=()
 	shift 2
 	while [ "$1" != "--" ]; do
@@ -742,7 +751,8 @@ _it_spawn() {
 		it_diag "$prog: not built"
 		return 1
 	fi
-	[ "${IT_PGBOUNCER:-0}" = 1 ] && set -- AXLOG_PREPARED_STATEMENTS=off "$@"
+	read -r -a pooler < <(it_pooler_env)
+	set -- "${pooler[@]}" "$@"
 	[ -n "$sock" ] && rm -f "$sock"
 	# -n: spawn-fcgi binds the socket to fd 0 and execs the program in
 	# the same process; with env and the subshell exec'ing too, $! is the

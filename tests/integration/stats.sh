@@ -1129,7 +1129,8 @@ py_checks 25 queries 1 25
 # writers' requests race in separate database sessions and transactions.
 it_unspawn ingest
 rm -f "$IT_RUN/ingest.sock" "$ST/ingest.pids"
-it_env_run AXLOG_DATABASE_URL="$IT_INGEST_URL" -- spawn-fcgi -s "$IT_RUN/ingest.sock" \
+read -r -a POOLER_ENV < <(it_pooler_env)
+it_env_run AXLOG_DATABASE_URL="$IT_INGEST_URL" "${POOLER_ENV[@]}" -- spawn-fcgi -s "$IT_RUN/ingest.sock" \
     -M 0666 -F 2 -P "$ST/ingest.pids" -- "$IT_INGEST" \
     </dev/null >>"$IT_TMP/logs/ingest.log" 2>&1 || it_bail "spawn-fcgi -F 2 failed"
 read -r -a INGEST_PIDS < <(tr '\n' ' ' <"$ST/ingest.pids")
