@@ -50,9 +50,23 @@ static const char reconcile_sql[] =
     " UNION ALL SELECT alert_id, 'resolved', type, app_id FROM closed"
     " ORDER BY 1, 2";
 
+/*
+ * A notice of $2 for alert $1 to target $3; a "resolved" one only to a
+ * target that had the "firing" one (not to a target added since).
+ */
 static const char add_notice_sql[] =
     "INSERT INTO axlog.alert_notices (alert_id, transition, target)"
-    " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+    " SELECT $1, $2, $3 WHERE $2 = 'firing' OR EXISTS (SELECT 1"
+    "  FROM axlog.alert_notices f WHERE f.alert_id = $1"
+    "  AND f.transition = 'firing' AND f.target = $3)"
+    " ON CONFLICT DO NOTHING";
+
+/* Alerts resolved before the retention, every notice sent, are forgotten. */
+static const char forget_sql[] =
+    "DELETE FROM axlog.alert_events e WHERE e.resolved_at < now()"
+    " - make_interval(days => (SELECT retention_days FROM axlog.settings))"
+    " AND NOT EXISTS (SELECT 1 FROM axlog.alert_notices n"
+    "  WHERE n.alert_id = e.alert_id AND n.sent_at IS NULL)";
 
 /* The oldest unsent notice of target $1 that no other run holds. */
 static const char claim_sql[] =
@@ -106,6 +120,7 @@ record_body(struct db *db, void *arg)
 	rec->res = NULL;
 	if ((e = db_exec(db, "SELECT pg_advisory_xact_lock(x'" NOTIFY_LOCK
 	    "'::bigint)", 0, NULL, NULL, 0)) != DB_OK ||
+	    (e = db_exec(db, forget_sql, 0, NULL, NULL, 0)) != DB_OK ||
 	    (e = db_exec(db, reconcile_sql, 1, params, &rec->res, 0)) !=
 	    DB_OK)
 		return e;

@@ -11,8 +11,10 @@
 # a sendmail exiting 1 getting the notice on the next run, with the same
 # idempotency key, the other targets unaffected; a run killed after the
 # receiver took a notice but before it was marked (the next run sends it
-# again, same key: at least once); what /stats/alerts tells the
-# dashboard (fired_at, notice); the target file refused with its line.
+# again, same key: at least once); a target added later getting no
+# "resolved" for an alert it never saw fire; alerts resolved before the
+# retention forgotten; what /stats/alerts tells the dashboard (fired_at,
+# notice); the target file refused with its line.
 # TAP on stdout.
 #
 # Time budget: 60 s (about 20 s on a busy 2-CPU machine).
@@ -22,7 +24,7 @@
 SECONDS=0
 it_init
 it_require nginx
-it_plan 47
+it_plan 50
 
 for p in "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -283,7 +285,7 @@ notify n0
 it_ok $? "no alert: exit 0, nothing sent" || show n0
 
 # ===========================================================================
-# 2. Firing and resolved, once each (12 tests)
+# 2. Firing and resolved, once each (13 tests)
 # ===========================================================================
 
 # 3 of 20 failed: 15 %, above the default 5 % but under shop's 20 %.
@@ -408,10 +410,12 @@ it_is "$K" 1 "the three requests to hook carried one Idempotency-Key"
 it_is "$(alert_field api notice)" '"sent"' "/stats/alerts: api's notice was sent"
 
 # ===========================================================================
-# 5. A run killed after the receiver took a notice, before the mark (4 tests)
+# 5. A run killed after the receiver took a notice, before the mark (5 tests)
 # ===========================================================================
 
 # The receiver kills the run while it waits for the answer; blog recovers.
+# A target added now never had blog's firing notice: it gets no resolved.
+printf '\n[late]\ntype = webhook\nurl = %s/late\n' "$H" >>"$N/notify.conf"
 events blog "$BLOG_KEY" 600 0
 # The subshell names itself, then becomes axlogctl (same process).
 ( echo "$BASHPID" >"$RCV/kill.hook"
@@ -437,9 +441,12 @@ print(len({json.loads(l)["key"] for l in open(sys.argv[1])
       if json.loads(l)["path"] == "hook" and (json.loads(l)["key"] or "").endswith(":resolved")
       and json.loads(json.loads(l)["body"])["alert"]["app_id"] == "blog"}))' "$RCV/log.jsonl")
 it_is "$K" 1 "both copies carry one Idempotency-Key"
+it_is "$(grep -c '"path": "late"' "$RCV/log.jsonl") $(it_psql axlog -c "SELECT count(*)
+    FROM axlog.alert_notices WHERE target = 'late'")" "0 0" \
+	"a target added after blog fired gets no resolved notice for it"
 
 # ===========================================================================
-# 6. Nothing left (2 tests)
+# 6. Nothing left; old alerts forgotten (4 tests)
 # ===========================================================================
 
 N_BEFORE=$(all_requests)
@@ -448,5 +455,16 @@ notify z1
 it_ok $? "a last run: exit 0, nothing sent" || show z1
 it_is "$(it_psql axlog -c "SELECT count(*) FROM axlog.alert_notices WHERE sent_at IS NULL")" 0 \
 	"no notice is left unsent"
+
+# shop's alert, resolved and sent, as if 100 days old: past the retention.
+it_psql axlog -c "UPDATE axlog.alert_events SET fired_at = fired_at - interval '100 days',
+    resolved_at = resolved_at - interval '100 days' WHERE app_id = 'shop'" >/dev/null
+notify z2
+it_is "$NOTIFY_RC $(it_psql axlog -c "SELECT string_agg(DISTINCT app_id, ' ' ORDER BY app_id)
+    FROM axlog.alert_events")" "0 api blog" \
+	"a run forgets alerts resolved before the retention, and keeps the others" || show z2
+it_is "$(it_psql axlog -c "SELECT count(*) FROM axlog.alert_notices n
+    WHERE NOT EXISTS (SELECT 1 FROM axlog.alert_events e WHERE e.alert_id = n.alert_id)")" 0 \
+	"their notices go with them"
 
 it_diag "elapsed: ${SECONDS}s"
