@@ -166,7 +166,9 @@ mail_child(const struct notify_target *t, int fds[2])
 	char		*argv[NOTIFY_MAX_RCPTS + 3];
 	size_t		 i;
 
-	if (dup2(fds[0], STDIN_FILENO) < 0 ||
+	/* An ignored signal stays ignored across execve: not ours to pass on. */
+	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR ||
+	    dup2(fds[0], STDIN_FILENO) < 0 ||
 	    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 		_exit(126);
 	(void)close(fds[0]);
