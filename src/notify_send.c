@@ -166,8 +166,11 @@ mail_child(const struct notify_target *t, int fds[2])
 	char		*argv[NOTIFY_MAX_RCPTS + 3];
 	size_t		 i;
 
-	/* An ignored signal stays ignored across execve: not ours to pass on. */
-	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR ||
+	/*
+	 * A group of its own, so that a timeout kills what it started too.
+	 * An ignored signal stays ignored across execve: not ours to pass on.
+	 */
+	if (setpgid(0, 0) != 0 || signal(SIGPIPE, SIG_DFL) == SIG_ERR ||
 	    dup2(fds[0], STDIN_FILENO) < 0 ||
 	    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 		_exit(126);
@@ -199,7 +202,7 @@ write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
-/* The child's wait status, killing it when the timeout passes. */
+/* The child's wait status, killing its group when the timeout passes. */
 static int
 wait_child(pid_t pid, int timeout_s, int *status, int *killed)
 {
@@ -219,7 +222,8 @@ wait_child(pid_t pid, int timeout_s, int *status, int *killed)
 		waited += SEND_WAIT_STEP_MS;
 	}
 	*killed = 1;
-	(void)kill(pid, SIGKILL);
+	if (kill(-pid, SIGKILL) != 0)
+		(void)kill(pid, SIGKILL);
 	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
 		;
 	return r == pid ? 0 : -1;
@@ -251,7 +255,10 @@ sendmail(const struct notify_target *t, const struct notice *n, char *err,
 	}
 	if (pid == 0)
 		mail_child(t, fds);
+	/* Both sides set the group, so that it exists before any kill. */
+	(void)setpgid(pid, pid);
 	(void)close(fds[0]);
+	/* The message (at most 4 KiB) fits in the pipe: this never blocks. */
 	wrote = write_all(fds[1], msg, strlen(msg));
 	(void)close(fds[1]);
 	free(msg);

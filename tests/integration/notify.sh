@@ -14,7 +14,8 @@
 # again, same key: at least once); a target added later getting no
 # "resolved" for an alert it never saw fire; alerts resolved before the
 # retention forgotten; what /stats/alerts tells the dashboard (fired_at,
-# notice); the target file refused with its line.
+# notice); a sendmail that hangs killed at its timeout; the target file
+# refused with its line.
 # TAP on stdout.
 #
 # Time budget: 60 s (about 20 s on a busy 2-CPU machine).
@@ -24,7 +25,7 @@
 SECONDS=0
 it_init
 it_require nginx
-it_plan 50
+it_plan 54
 
 for p in "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -100,9 +101,15 @@ it_wait_port "$RCV_PORT" || it_bail "the webhook receiver did not start"
 
 # The sendmail stand-in: keeps its arguments and standard input in
 # $MAIL/msg.*, renamed *.refused when it exits with the status in
-# $MAIL/status (0 when missing).
+# $MAIL/status (0 when missing); first sleeps the seconds in $MAIL/sleep
+# (a child process, its pid in $MAIL/sleep.pid).
 cat >"$N/sendmail" <<EOF
 #!/bin/bash
+if [ -f "$MAIL/sleep" ]; then
+	sleep "\$(cat "$MAIL/sleep")" &
+	echo "\$!" >"$MAIL/sleep.pid"
+	wait
+fi
 st=\$(cat "$MAIL/status" 2>/dev/null || echo 0)
 f=\$(mktemp "$MAIL/msg.XXXXXX")
 { printf 'ARGS:'; printf ' %s' "\$@"; printf '\n'; cat; } >"\$f"
@@ -466,5 +473,27 @@ it_is "$NOTIFY_RC $(it_psql axlog -c "SELECT string_agg(DISTINCT app_id, ' ' ORD
 it_is "$(it_psql axlog -c "SELECT count(*) FROM axlog.alert_notices n
     WHERE NOT EXISTS (SELECT 1 FROM axlog.alert_events e WHERE e.alert_id = n.alert_id)")" 0 \
 	"their notices go with them"
+
+# ===========================================================================
+# 7. A sendmail that hangs is killed at the target's timeout (4 tests)
+# ===========================================================================
+
+it_ctl app add cron --kind lightweight >>"$CTL_LOG" 2>&1 &&
+CRON_KEY=$(it_ctl key create --app cron --scope ingest 2>>"$CTL_LOG") ||
+	it_bail "axlogctl app add cron failed"
+events cron "$CRON_KEY" 0 20
+echo 60 >"$MAIL/sleep"
+T0=$SECONDS
+notify h1
+[ "$NOTIFY_RC" = 1 ] && [ $((SECONDS - T0)) -lt 20 ] &&
+    grep -q "notice firing error_rate cron to mail: $N/sendmail took longer than 5 s: killed" "$N/h1.err"
+it_ok $? "sendmail sleeping 60 s: killed after the 5 s timeout, the run exits 1 ($((SECONDS - T0)) s)" || show h1
+it_is "$(got hook firing cron) $(mails FIRING cron)" "1 0" "the webhook got cron's notice; the mail did not count"
+SLEEP_PID=$(cat "$MAIL/sleep.pid" 2>/dev/null)
+[ -n "$SLEEP_PID" ] && ! it_alive "$SLEEP_PID"
+it_ok $? "what the stand-in started (its sleep, pid ${SLEEP_PID:-?}) was killed with it"
+rm -f "$MAIL/sleep"
+notify h2
+it_is "$NOTIFY_RC $(mails FIRING cron)" "0 1" "the next run mails it" || show h2
 
 it_diag "elapsed: ${SECONDS}s"
