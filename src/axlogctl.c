@@ -9,8 +9,10 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "notify.h"
 #include "settings.h"
 #include "setup.h"
+#include "thresholds.h"
 
 /* Migrations and partition DDL may wait on locks: a generous deadline. */
 #define CTL_TIMEOUT_MS	60000
@@ -33,7 +35,12 @@ static const char usage_text[] =
     "       axlogctl key revoke KEY_ID\n"
     "       axlogctl key rotate KEY_ID [--grace 0|Nm|Nh|Nd]\n"
     "       axlogctl maintain [--force]\n"
-    "       axlogctl alerts\n"
+    "       axlogctl alerts [--notify [--config FILE]]\n"
+    "       axlogctl alerts set [--app NAME] [--error-rate R] "
+    "[--min-events N]\n"
+    "                [--window-hours N] [--silence-minutes N]\n"
+    "       axlogctl alerts reset --app NAME\n"
+    "       axlogctl alerts thresholds\n"
     "       axlogctl retention show\n"
     "       axlogctl retention set DAYS\n"
     "       axlogctl version\n";
@@ -46,8 +53,10 @@ usage(void)
 }
 
 struct opts {
-	const char	*app, *kind, *scope, *description, *grace;
-	int		 force;
+	const char		*app, *kind, *scope, *description, *grace;
+	const char		*config;
+	struct thresholds	 thr;
+	int			 force, notify;
 };
 
 /* Options after the subcommand words; returns the index of the first operand. */
@@ -61,6 +70,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "description", required_argument, NULL, 'd' },
 		{ "grace", required_argument, NULL, 'g' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "notify", no_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "error-rate", required_argument, NULL, 'r' },
+		{ "min-events", required_argument, NULL, 'm' },
+		{ "window-hours", required_argument, NULL, 'w' },
+		{ "silence-minutes", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int	c;
@@ -75,10 +90,34 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'd': o->description = optarg; break;
 		case 'g': o->grace = optarg; break;
 		case 'f': o->force = 1; break;
+		case 'n': o->notify = 1; break;
+		case 'c': o->config = optarg; break;
+		case 'r': o->thr.error_rate = optarg; break;
+		case 'm': o->thr.min_events = optarg; break;
+		case 'w': o->thr.window_hours = optarg; break;
+		case 'S': o->thr.silence_minutes = optarg; break;
 		default: return -1;
 		}
 	}
 	return optind;
+}
+
+/* axlogctl alerts [--notify], alerts set | reset | thresholds */
+static int
+dispatch_alerts(struct db *db, const char *sub, const struct opts *o)
+{
+	if (sub == NULL && o->notify)
+		return notify_run(db, o->config ? o->config :
+		    NOTIFY_CONF_PATH);
+	if (sub == NULL && o->config == NULL)
+		return ctl_alerts(db);
+	if (sub != NULL && strcmp(sub, "set") == 0)
+		return thresholds_set(db, o->app, &o->thr);
+	if (sub != NULL && strcmp(sub, "reset") == 0)
+		return thresholds_reset(db, o->app);
+	if (sub != NULL && strcmp(sub, "thresholds") == 0)
+		return thresholds_show(db);
+	return usage();
 }
 
 static int
@@ -96,8 +135,8 @@ dispatch(struct db *db, const char *cmd, const char *sub, int argc,
 		return ctl_migrate(db);
 	if (strcmp(cmd, "maintain") == 0 && sub == NULL && argc == 0)
 		return ctl_maintain(db, o.force);
-	if (strcmp(cmd, "alerts") == 0 && sub == NULL && argc == 0)
-		return ctl_alerts(db);
+	if (strcmp(cmd, "alerts") == 0 && argc == 0)
+		return dispatch_alerts(db, sub, &o);
 	if (strcmp(cmd, "key") == 0 && sub && strcmp(sub, "rotate") == 0 &&
 	    argc == 1)
 		return ctl_key_rotate(db, argv[0], o.grace);
@@ -144,8 +183,11 @@ main(int argc, char **argv)
 		return setup_main(argc - 1, argv + 1);
 	}
 	skip = 1;
-	if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "maintain") != 0 &&
-	    strcmp(cmd, "alerts") != 0) {
+	if (strcmp(cmd, "alerts") == 0 && argc >= 3 && argv[2][0] != '-') {
+		sub = argv[2];
+		skip = 2;
+	} else if (strcmp(cmd, "migrate") != 0 &&
+	    strcmp(cmd, "maintain") != 0 && strcmp(cmd, "alerts") != 0) {
 		if (argc < 3)
 			return usage();
 		sub = argv[2];

@@ -1084,6 +1084,8 @@
 				li.appendChild(make('span', 'alert-type'));
 				li.appendChild(btn);
 				li.appendChild(make('span', 'alert-text'));
+				li.appendChild(make('span', 'alert-notice'));
+				li.lastChild.setAttribute('data-testid', 'alert-notice');
 			}
 			setAttr(li, 'data-type', a.type);
 			setAttr(li, 'data-app', a.app_id);
@@ -1092,6 +1094,8 @@
 			setText(li.children[1], a.app_id);
 			li.children[1].axlogApp = a.app_id;
 			setText(li.children[2], alertText(a));
+			setAttr(li.children[3], 'data-notice', a.notice || 'none-yet');
+			setText(li.children[3], noticeText(a));
 			return li;
 		});
 		old.forEach(function (li) { li.remove(); });
@@ -1108,7 +1112,7 @@
 	function alertText(a) {
 		var since = a.since ? fmtTime(a.since) + ' UTC' : '';
 		if (a.type === 'error_rate') {
-			return fmtRate(a.value) + ' of its events failed this hour and the previous one (threshold ' +
+			return fmtRate(a.value) + ' of its recent events failed (threshold ' +
 				fmtRate(a.threshold) + ')' + (since ? ', since ' + since : '') + '.';
 		}
 		if (a.type === 'silent') {
@@ -1116,6 +1120,21 @@
 				(since ? '; last event ' + since : '') + '.';
 		}
 		return 'value ' + a.value + ', threshold ' + a.threshold + (since ? ', since ' + since : '') + '.';
+	}
+
+	// When alert delivery (axlogctl alerts --notify) saw the alert fire,
+	// and whether its notice went out.
+	function noticeText(a) {
+		var state = {
+			sent: 'notice sent',
+			pending: 'notice pending',
+			failing: 'notice failing, tried again on the next run',
+			none: 'no notice target'
+		}[a.notice];
+		if (!a.fired_at) {
+			return 'No notice yet.';
+		}
+		return 'Fired ' + fmtTime(a.fired_at) + ' UTC; ' + (state || 'notice ' + String(a.notice)) + '.';
 	}
 
 	function renderChart(labels, events, errors, bucket) {

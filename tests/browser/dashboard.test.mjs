@@ -368,6 +368,22 @@ test('the alerts panel lists /stats/alerts', async () => {
 	assert(alerts.length > 0, 'the fixture should raise at least one alert');
 });
 
+test('each alert shows when it fired and whether its notice went out', async () => {
+	const alerts = (await api('/stats/alerts')).alerts;
+	const onPage = await main.$$eval('[data-testid="alerts-list"] [data-testid="alert-notice"]',
+		(els) => els.map((e) => [e.dataset.notice, e.textContent]));
+	eq(onPage.map((n) => n[0]), alerts.map((a) => a.notice || 'none-yet'), 'notice states');
+	// dashboard.sh ran alerts --notify once, with its one target down:
+	// the first notice failed, the target's others wait behind it.
+	assert(alerts.every((a) => a.fired_at && (a.notice === 'failing' || a.notice === 'pending')) &&
+		alerts.some((a) => a.notice === 'failing'),
+		'every alert fired, a notice failing, the others pending: ' + JSON.stringify(alerts));
+	onPage.forEach(([, text], i) => {
+		const t = alerts[i].fired_at.replace('T', ' ').slice(0, 19);
+		assert(text.startsWith('Fired ' + t + ' UTC; notice ' + alerts[i].notice), 'notice text: ' + text);
+	});
+});
+
 test('the app selector lists /stats/apps', async () => {
 	const reg = (await api('/stats/apps')).apps.map((a) => a.app_id);
 	const opts = await main.$$eval('[data-testid="app-select"] option', (os) => os.map((o) => o.value));

@@ -4,7 +4,8 @@
 # Starts PostgreSQL, the programs and nginx (which serves a copy of web/
 # and Debian's Chart.js at /javascript/), ingests known events for three
 # apps (demo: busy and failing, so an error-rate alert; shop: quiet for
-# the last two hours, so a "silent" alert; blog: no event at all), then
+# the last two hours, so a "silent" alert; blog: no event at all), lets
+# `axlogctl alerts --notify` see the alerts fire (its target down), then
 # runs tests/browser/dashboard.test.mjs in Debian's chromium with
 # playwright-core.  That script compares every number on the page with
 # what /stats, /stats/apps, /stats/alerts and /stats/logs answer, and
@@ -132,6 +133,14 @@ ingest() {
 }
 ingest "$IT_INGEST_KEY" "$DASH/demo.json" "$N_DEMO"
 ingest "$SHOP_INGEST_KEY" "$DASH/shop.json" "$N_SHOP"
+
+# Alert delivery sees both alerts fire; its one target is down (nothing
+# listens on its port), so the page shows each alert's time, a notice
+# that failed and one that waits behind it.
+DOWN_PORT=$(it_free_port) || it_bail "no free port"
+printf '[ops]\ntype = webhook\nurl = http://127.0.0.1:%s/hook\ntimeout = 2\n' "$DOWN_PORT" >"$DASH/notify.conf"
+it_ctl alerts --notify --config "$DASH/notify.conf" >>"$CTL_LOG" 2>&1
+[ $? = 1 ] || it_bail "axlogctl alerts --notify with its target down should exit 1: $(tail -n 3 "$CTL_LOG")"
 
 # ---------------------------------------------------------------------------
 # The browser

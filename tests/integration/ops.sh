@@ -687,16 +687,18 @@ done
 it_ok "$sqlok" "installed: share/axlog/sql/ holds the migrations as shipped"
 
 have share/axlog/examples/ingest.env.example share/axlog/examples/stats.env.example \
-    share/axlog/examples/health.env.example share/axlog/examples/axlogctl.env.example
-it_ok $? "installed: share/axlog/examples/{ingest,stats,health,axlogctl}.env.example"
+    share/axlog/examples/health.env.example share/axlog/examples/axlogctl.env.example \
+    share/axlog/examples/notify.conf.example
+it_ok $? "installed: share/axlog/examples/{ingest,stats,health,axlogctl}.env.example, notify.conf.example"
 
 cmp -s "$SRC/nginx/axlog.conf" "$R/share/axlog/nginx/axlog.conf" &&
 	cmp -s "$SRC/lighttpd/axlog.conf" "$R/share/axlog/lighttpd/axlog.conf"
 it_ok $? "installed: share/axlog/nginx/axlog.conf and share/axlog/lighttpd/axlog.conf, as shipped"
 
 U=lib/systemd/system
-have "$U/axlog@.socket" "$U/axlog@.service" "$U/axlog-maintain.service" "$U/axlog-maintain.timer"
-it_ok $? "installed: $U/axlog@.socket, axlog@.service, axlog-maintain.service, axlog-maintain.timer"
+have "$U/axlog@.socket" "$U/axlog@.service" "$U/axlog-maintain.service" "$U/axlog-maintain.timer" \
+    "$U/axlog-notify.service" "$U/axlog-notify.timer"
+it_ok $? "installed: $U/axlog@.socket, axlog@.service, axlog-maintain.service, axlog-maintain.timer, axlog-notify.service, axlog-notify.timer"
 it_is "$(grep '^ExecStart=' "$R/$U/axlog@.service" 2>/dev/null)" "ExecStart=$prefix/bin/axlog-%i" \
     "installed axlog@.service starts $prefix/bin/axlog-%i"
 it_is "$(grep '^ExecStart=' "$R/$U/axlog-maintain.service" 2>/dev/null)" "ExecStart=$prefix/bin/axlogctl maintain" \
@@ -804,6 +806,9 @@ if command -v systemd-analyze >/dev/null 2>&1 && [ -f "$R/$U/axlog@.service" ]; 
 	sed "s|^ExecStart=$prefix/bin/|ExecStart=$R/bin/|" "$R/$U/axlog-maintain.service" >"$V/axlog-maintain.service"
 	cp "$R/$U/axlog-maintain.timer" "$V/"
 	units+=("$V/axlog-maintain.service" "$V/axlog-maintain.timer")
+	sed "s|^ExecStart=$prefix/bin/|ExecStart=$R/bin/|" "$R/$U/axlog-notify.service" >"$V/axlog-notify.service"
+	cp "$R/$U/axlog-notify.timer" "$V/"
+	units+=("$V/axlog-notify.service" "$V/axlog-notify.timer")
 	systemd-analyze verify --man=no "${units[@]}" >"$V/verify.out" 2>&1
 	it_ok $? "systemd-analyze verify accepts the installed units" || it_diag "$(cat "$V/verify.out")"
 	[ -s "$V/verify.out" ] && it_diag "$(cat "$V/verify.out")"

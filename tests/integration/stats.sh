@@ -952,7 +952,6 @@ def cmd_alerts():
  'last', (SELECT coalesce(json_agg(json_build_array(app_id, kind, last)),
   '[]'::json) FROM (SELECT l.app_id, a.kind, %(last)s AS last
   FROM axlog.logs l JOIN axlog.apps a USING (app_id)
-  WHERE l.created_at >= date_trunc('hour', now() - interval '25 hours', 'UTC')
   GROUP BY 1, 2) s))""" % {
         "hour": us_of("date_trunc('hour', now(), 'UTC')"),
         "now": us_of("now()"),
