@@ -54,19 +54,29 @@ uuid_bytes(const char *s, unsigned char out[16])
 	}
 }
 
-/* A version 4 (random) UUID, as gen_random_uuid() makes them. */
+/*
+ * A version 4 (random) UUID, as gen_random_uuid() makes them.  The bytes
+ * come from the kernel 16 UUIDs at a time (getentropy's most), not one
+ * system call an event; each byte is used once.
+ */
 static int
-uuid_random(unsigned char out[16])
+uuid_random(struct evcols *c, unsigned char out[16])
 {
-	if (getentropy(out, 16) != 0)
-		return -1;
+	if (c->nrandom < 16) {
+		if (getentropy(c->random, sizeof(c->random)) != 0)
+			return -1;
+		c->nrandom = sizeof(c->random);
+	}
+	memcpy(out, c->random + sizeof(c->random) - c->nrandom, 16);
+	explicit_bzero(c->random + sizeof(c->random) - c->nrandom, 16);
+	c->nrandom -= 16;
 	out[6] = (unsigned char)((out[6] & 0x0f) | 0x40);
 	out[8] = (unsigned char)((out[8] & 0x3f) | 0x80);
 	return 0;
 }
 
 static int
-put_uuid(struct pgbin *a, const char *text, int random)
+put_uuid(struct evcols *c, struct pgbin *a, const char *text, int random)
 {
 	unsigned char	b[16];
 
@@ -76,7 +86,7 @@ put_uuid(struct pgbin *a, const char *text, int random)
 	}
 	if (text != NULL)
 		uuid_bytes(text, b);
-	else if (uuid_random(b) != 0)
+	else if (uuid_random(c, b) != 0)
 		return -1;
 	pgbin_bytes(a, b, sizeof(b));
 	return 0;
@@ -144,12 +154,12 @@ encode_one(struct evcols *c, struct json_object *row, int64_t now_us,
 		ok = json_object_get_boolean(v);
 	if (json_object_object_get_ex(row, "duration_ms", &v))
 		ms = json_object_get_double(v);
-	if (put_uuid(&c->col[EV_ID], str_of(row, "id"), 1) != 0)
+	if (put_uuid(c, &c->col[EV_ID], str_of(row, "id"), 1) != 0)
 		return -1;
 	pgbin_timestamptz(&c->col[EV_AT], k->at_us);
 	pgbin_text(&c->col[EV_TYPE], str_of(row, "event_type"));
 	pgbin_text(&c->col[EV_SUBTYPE], str_of(row, "event_subtype"));
-	(void)put_uuid(&c->col[EV_USER], str_of(row, "user_id"), 0);
+	(void)put_uuid(c, &c->col[EV_USER], str_of(row, "user_id"), 0);
 	pgbin_text(&c->col[EV_FP], str_of(row, "fingerprint"));
 	put_ip(&c->col[EV_IP], str_of(row, "ip_address"));
 	pgbin_bool(&c->col[EV_OK], ok);

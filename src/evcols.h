@@ -44,6 +44,8 @@ struct evcols {
 	struct pgbin	 col[EV_NCOLS];	/* elements, no header */
 	size_t		 n;		/* events */
 	int64_t		 now_us;	/* the time of events without one */
+	unsigned char	 random[256];	/* for ids, used from the end */
+	size_t		 nrandom;
 	struct evkey	*key;		/* per event, until evcols_finish */
 	size_t		 keycap;
 	struct evdelta	*delta;

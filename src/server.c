@@ -98,14 +98,24 @@ server_dispatch(server_handler handler, void *ctx, char *const *envp,
  * the rest of its life.  Not after every request: measuring the free
  * space (mallinfo2) walks every free chunk, and pages handed back are
  * faulted in again by the next request, which cost /stats 4 ms a request.
+ *
+ * Blocks from MMAP_FROM bytes (a request's body, its columns, libpq's
+ * buffer of a large statement) get pages of their own, handed back when
+ * freed.  Setting the threshold stops glibc from raising it after each
+ * such free, which would put the next large buffers in the heap among
+ * small long-lived blocks, where no trim can give them back.
  */
 #define TRIM_EVERY_MS	1000
+#define MMAP_FROM	(128 * 1024)
 
 static void
 memory_init(void)
 {
 #ifdef M_ARENA_MAX
 	(void)mallopt(M_ARENA_MAX, 2);
+#endif
+#ifdef M_MMAP_THRESHOLD
+	(void)mallopt(M_MMAP_THRESHOLD, MMAP_FROM);
 #endif
 }
 
