@@ -1,5 +1,6 @@
 /*
- * axlog-ingest: POST /ingest.  Connects with the ingest role
+ * axlog-ingest: POST /ingest, and the log shippers' routes (ship.c):
+ * POST /v1/logs (OTLP/HTTP) and POST /loki/api/v1/push.  Connects with the ingest role
  * (AXLOG_DATABASE_URL, never another role's).  Under FastCGI with
  * AXLOG_GROUP_COMMIT=on each process serves AXLOG_THREADS requests at
  * once and commits them in groups on AXLOG_GROUP_CONNECTIONS lanes, each
@@ -11,6 +12,7 @@
 #include "batcher.h"
 #include "ingest.h"
 #include "server.h"
+#include "ship.h"
 #include "settings.h"
 
 struct lanes {
@@ -90,7 +92,7 @@ main(void)
 		opts.threads = s.threads;
 		opts.process_init = start_lanes;
 	}
-	rc = server_run(ingest_handle, &in, &opts);
+	rc = server_run(ship_handle, &in, &opts);
 	if (in.batcher != NULL)
 		stop_lanes(&in);
 	db_free(in.db);

@@ -160,6 +160,21 @@ read_events(struct ingest *in, struct req *r, struct ingest_job *job,
 	return e;
 }
 
+/*
+ * The key, from Authorization (Bearer, or Basic with the key as the
+ * password: what log shippers send) or X-API-Key.
+ */
+static enum ax_err
+read_cred(struct req *r, struct ingest_job *job)
+{
+	auth_from_req(r, &job->cred);
+	if (job->cred.well_formed)
+		return AX_OK;
+	return refuse(job, AX_ERR_UNAUTHORIZED, job->cred.scheme == AUTH_NONE ?
+	    "an ingest key is required (Authorization: Bearer, Basic with "
+	    "the key as password, or X-API-Key)" : "malformed key", 0);
+}
+
 enum ax_err
 ingest_read(struct ingest *in, struct req *r, struct ingest_job *job)
 {
@@ -171,19 +186,98 @@ ingest_read(struct ingest *in, struct req *r, struct ingest_job *job)
 		return refuse(job, AX_ERR_NOT_FOUND, NULL, 0);
 	if (strcmp(r->method, "POST") != 0)
 		return refuse(job, AX_ERR_METHOD, "use POST", 0);
-	auth_from_req(r, &job->cred);
-	if (job->cred.scheme == AUTH_BASIC)
-		return refuse(job, AX_ERR_UNAUTHORIZED, "send the ingest key "
-		    "as Authorization: Bearer or X-API-Key", 0);
-	if (!job->cred.well_formed)
-		return refuse(job, AX_ERR_UNAUTHORIZED,
-		    job->cred.scheme == AUTH_NONE ? "an ingest key is required "
-		    "(Authorization: Bearer or X-API-Key)" : "malformed key", 0);
+	if ((e = read_cred(r, job)) != AX_OK)
+		return e;
 	if ((e = read_events(in, r, job, &msg)) != AX_OK)
 		return refuse(job, e, e == AX_ERR_UNAVAILABLE ?
 		    "out of memory reading the events" : msg, 1);
 	/* Encoded here, in the request's own thread, so the lane only
 	 * copies bytes. */
+	if (evcols_finish(&job->cols) != 0)
+		return refuse(job, AX_ERR_UNAVAILABLE,
+		    "out of memory encoding the events", 0);
+	return AX_OK;
+}
+
+enum ax_err
+ingest_open(struct ingest *in, struct req *r, struct ingest_job *job,
+    char **body, size_t *len)
+{
+	enum ax_err	e;
+
+	memset(job, 0, sizeof(*job));
+	*body = NULL;
+	if (strcmp(r->method, "POST") != 0)
+		return refuse(job, AX_ERR_METHOD, "use POST", 0);
+	if ((e = read_cred(r, job)) != AX_OK)
+		return e;
+	if ((e = read_payload(in, r, body, len)) != AX_OK) {
+		free(*body);
+		*body = NULL;
+		return refuse(job, e, e == AX_ERR_MEDIA_TYPE ?
+		    "Content-Encoding must be gzip or none" :
+		    e == AX_ERR_TOO_LARGE ? "body over the size limit" :
+		    e == AX_ERR_UNAVAILABLE ? "out of memory reading the body" :
+		    NULL, 1);
+	}
+	job->now_us = timefmt_now_us();
+	evcols_init(&job->cols, job->now_us);
+	return AX_OK;
+}
+
+enum ax_err
+ingest_refuse(struct ingest_job *job, enum ax_err e, const char *msg)
+{
+	/* Events taken before the refusal never go to the database. */
+	evcols_free(&job->cols);
+	evcols_init(&job->cols, job->now_us);
+	return refuse(job, e, msg, 1);
+}
+
+/* The first problem of a refused event, as "field: problem". */
+static void
+first_problem(const struct event_batch *b, char *why, size_t size)
+{
+	struct json_object	*d, *f, *pr;
+
+	d = b->details != NULL ? json_object_array_get_idx(b->details, 0) :
+	    NULL;
+	if (d == NULL || !json_object_object_get_ex(d, "problem", &pr)) {
+		snprintf(why, size, "%s", b->message);
+		return;
+	}
+	f = json_object_object_get(d, "field");
+	snprintf(why, size, "%s%s%s", f != NULL ? json_object_get_string(f) :
+	    "", f != NULL ? ": " : "", json_object_get_string(pr));
+}
+
+int
+ingest_add(void *arg, const char *text, size_t len, char *why, size_t size)
+{
+	struct ingest_job	*job = arg;
+	struct event_batch	 b;
+	enum ax_err		 e;
+	int			 r = 0;
+
+	/* The validator and encoder of /ingest, one event at a time, so
+	 * that a bad one is refused alone. */
+	e = event_parse_to(text, len, BODY_JSON, 1, job->now_us, evcols_add,
+	    &job->cols, &b);
+	if (e == AX_OK)
+		job->batch.n++;
+	else if (e == AX_ERR_UNAVAILABLE)
+		r = -1;
+	else {
+		first_problem(&b, why, size);
+		r = 1;
+	}
+	event_batch_free(&b);
+	return r;
+}
+
+enum ax_err
+ingest_seal(struct ingest_job *job)
+{
 	if (evcols_finish(&job->cols) != 0)
 		return refuse(job, AX_ERR_UNAVAILABLE,
 		    "out of memory encoding the events", 0);
@@ -213,32 +307,6 @@ older_than_retention(struct resp *p, long index)
 	(void)resp_error(p, AX_ERR_INVALID_EVENT, "an event is older than the "
 	    "retention", details);
 	json_object_put(details);
-}
-
-/* The group statement's verdict on a job it was given events of. */
-static void
-answer_stored(struct resp *p, struct ingest_job *job)
-{
-	struct json_object	*o;
-
-	if (strcmp(job->refused, "retention") == 0) {
-		older_than_retention(p, job->old_index);
-		return;
-	}
-	if (strcmp(job->refused, "app") == 0) {
-		(void)resp_error(p, AX_ERR_FORBIDDEN, "events name another app "
-		    "than the key's", NULL);
-		return;
-	}
-	job->accepted = job->inserted;
-	job->duplicates = (long)job->cols.n - job->accepted;
-	o = json_object_new_object();
-	json_object_object_add(o, "accepted",
-	    json_object_new_int64(job->accepted));
-	json_object_object_add(o, "duplicates",
-	    json_object_new_int64(job->duplicates));
-	(void)resp_json(p, 200, o);
-	json_object_put(o);
 }
 
 /* Keep what the database said with the job (the db is shared). */
@@ -304,6 +372,10 @@ add_job(struct group_args *g, const struct ingest_job *job, int32_t j,
 	pgbin_text(&g->a[GP_KEY], job->cred.token);
 	pgbin_text(&g->a[GP_CLAIMED], job->refusal != AX_OK ||
 	    job->batch.app_id[0] == '\0' ? NULL : job->batch.app_id);
+	/* A refused job goes for its key alone: the events read before
+	 * its refusal are never stored. */
+	if (job->refusal != AX_OK)
+		return;
 	for (i = 0; i < c->n; i++)
 		pgbin_int4(&g->a[GP_EV_JOB], j);
 	for (i = 0; i < EV_NCOLS; i++)
@@ -423,70 +495,102 @@ ingest_run_group(struct db *db, struct ingest_job **jobs, size_t n,
 	}
 }
 
-/* The database failed us (or the queue is full): a 503 and its cause. */
-static void
-unavailable(struct resp *p, const struct ingest_job *job)
-{
-	(void)resp_unavailable(p, "%s%s%s%s", job->errmsg[0] != '\0' ?
-	    job->errmsg : "unknown database error", job->sqlstate[0] != '\0' ?
-	    " (SQLSTATE " : "", job->sqlstate, job->sqlstate[0] != '\0' ?
-	    ")" : "");
-}
-
-/* A refusal of ingest_read's, with the headers its status asks for. */
-static void
-answer_refusal(struct resp *p, struct ingest_job *job)
-{
-	const char	*msg = job->refusal_msg[0] ? job->refusal_msg : NULL;
-
-	if (job->refusal == AX_ERR_METHOD)
-		(void)resp_header(p, "Allow", "POST");
-	if (job->refusal == AX_ERR_UNAUTHORIZED) {
-		unauthorized(p, msg);
-		return;
-	}
-	if (job->refusal == AX_ERR_UNAVAILABLE) {
-		/* ours to log; the client gets the plain 503 */
-		resp_cause(p, "%s", msg);
-		msg = NULL;
-	}
-	(void)resp_error(p, job->refusal, msg, job->refusal ==
-	    AX_ERR_INVALID_EVENT ? job->batch.details : NULL);
-}
-
 /* The database refused a job's data: rare, so worth a log line. */
-static void
-answer_rejected(struct resp *p, const struct ingest_job *job)
+static enum ax_err
+rejected(const struct ingest_job *job, char *msg, size_t size)
 {
-	char	msg[64];
-
 	/* The client gets the SQLSTATE, never the server's own text,
 	 * which quotes statements and internals. */
 	fprintf(stderr, "axlog-ingest: 400 rejected: %s (SQLSTATE %s)\n",
 	    job->errmsg, job->sqlstate);
-	snprintf(msg, sizeof(msg), "the database refused the events "
-	    "(SQLSTATE %s)", job->sqlstate);
-	(void)resp_error(p, AX_ERR_REJECTED, msg, NULL);
+	snprintf(msg, size, "the database refused the events (SQLSTATE %s)",
+	    job->sqlstate);
+	return AX_ERR_REJECTED;
+}
+
+/* A refusal of reading's; an out-of-memory cause is the log's. */
+static enum ax_err
+refusal_of(const struct ingest_job *job, struct resp *p, char *msg,
+    size_t size)
+{
+	if (job->refusal == AX_ERR_UNAVAILABLE) {
+		resp_cause(p, "%s", job->refusal_msg);
+		msg[0] = '\0';
+	} else
+		snprintf(msg, size, "%s", job->refusal_msg);
+	return job->refusal;
+}
+
+enum ax_err
+ingest_outcome(struct ingest_job *job, struct resp *p, char *msg,
+    size_t size)
+{
+	msg[0] = '\0';
+	if (job->refusal != AX_OK && !job->key_first)
+		return refusal_of(job, p, msg, size);
+	if (job->err == DB_REJECTED && job->refusal == AX_OK &&
+	    !is_missing_partition(job))
+		return rejected(job, msg, size);
+	if (job->err != DB_OK) {
+		/* The database failed us (or the queue is full). */
+		resp_cause(p, "%s%s%s%s", job->errmsg[0] != '\0' ?
+		    job->errmsg : "unknown database error",
+		    job->sqlstate[0] != '\0' ? " (SQLSTATE " : "",
+		    job->sqlstate, job->sqlstate[0] != '\0' ? ")" : "");
+		return AX_ERR_UNAVAILABLE;
+	}
+	if (!job->key_found) {
+		snprintf(msg, size, "unknown or revoked ingest key");
+		return AX_ERR_UNAUTHORIZED;
+	}
+	if (job->refusal != AX_OK)
+		return refusal_of(job, p, msg, size);
+	if (strcmp(job->refused, "retention") == 0) {
+		snprintf(msg, size, "an event is older than the retention");
+		return AX_ERR_INVALID_EVENT;
+	}
+	if (strcmp(job->refused, "app") == 0) {
+		snprintf(msg, size, "events name another app than the key's");
+		return AX_ERR_FORBIDDEN;
+	}
+	job->accepted = job->inserted;
+	job->duplicates = (long)job->cols.n - job->accepted;
+	return AX_OK;
+}
+
+static void
+answer_stored(struct resp *p, const struct ingest_job *job)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "accepted",
+	    json_object_new_int64(job->accepted));
+	json_object_object_add(o, "duplicates",
+	    json_object_new_int64(job->duplicates));
+	(void)resp_json(p, 200, o);
+	json_object_put(o);
 }
 
 void
 ingest_answer(struct ingest_job *job, struct resp *p)
 {
-	if (job->refusal != AX_OK && !job->key_first)
-		answer_refusal(p, job);
-	else if (job->err == DB_REJECTED && job->refusal == AX_OK &&
-	    !is_missing_partition(job))
-		answer_rejected(p, job);
-	else if (job->err != DB_OK) {
-		if (job->err == DB_REJECTED)
-			job->err = DB_FAILED;	/* ours: log it */
-		unavailable(p, job);
-	} else if (!job->key_found)
-		unauthorized(p, "unknown or revoked ingest key");
-	else if (job->refusal != AX_OK)
-		answer_refusal(p, job);
-	else
+	char		 msg[200];
+	enum ax_err	 e;
+
+	e = ingest_outcome(job, p, msg, sizeof(msg));
+	if (e == AX_OK)
 		answer_stored(p, job);
+	else if (e == AX_ERR_UNAUTHORIZED)
+		unauthorized(p, msg[0] != '\0' ? msg : NULL);
+	else if (e == AX_ERR_INVALID_EVENT && job->refusal == AX_OK)
+		older_than_retention(p, job->old_index);
+	else {
+		if (e == AX_ERR_METHOD)
+			(void)resp_header(p, "Allow", "POST");
+		(void)resp_error(p, e, msg[0] != '\0' ? msg : NULL,
+		    e == AX_ERR_INVALID_EVENT ? job->batch.details : NULL);
+	}
 }
 
 void
@@ -552,19 +656,24 @@ submit(struct ingest *in, struct ingest_job *job)
 }
 
 void
+ingest_run(struct ingest *in, struct ingest_job *job)
+{
+	if (in->batcher != NULL)
+		submit(in, job);
+	else {
+		db_set_timeout(in->db, in->settings->db_timeout_ms);
+		ingest_run_one(in->db, job);
+	}
+}
+
+void
 ingest_handle(struct req *r, struct resp *p, void *ctx)
 {
 	struct ingest		*in = ctx;
 	struct ingest_job	 job;
 
-	if (ingest_read(in, r, &job) == AX_OK || job.key_first) {
-		if (in->batcher != NULL)
-			submit(in, &job);
-		else {
-			db_set_timeout(in->db, in->settings->db_timeout_ms);
-			ingest_run_one(in->db, &job);
-		}
-	}
+	if (ingest_read(in, r, &job) == AX_OK || job.key_first)
+		ingest_run(in, &job);
 	ingest_answer(&job, p);
 	ingest_job_free(&job);
 }

@@ -105,6 +105,37 @@ size_t		ingest_job_weight(const void *job);
  */
 void		ingest_lane_idle(void *lane);
 
+/*
+ * The shippers' adapters (otlp.c, loki.c) fill a job themselves:
+ * ingest_open checks the method and the key's shape and reads the body
+ * after its Content-Encoding (bounded, gzip included) into *body (free
+ * it); the adapter checks its media type (refusing with ingest_refuse),
+ * hands each event to ingest_add (a ship_add_fn: the /ingest validator
+ * and encoder, one event at a time, so that a bad one is refused
+ * alone), and seals the job with ingest_seal.  Then ingest_run and
+ * ingest_outcome, and the adapter answers in its protocol's terms.
+ */
+enum ax_err	ingest_open(struct ingest *in, struct req *r,
+		    struct ingest_job *job, char **body, size_t *len);
+/* Refuse with e, the key looked up first (a wrong key is a 401). */
+enum ax_err	ingest_refuse(struct ingest_job *job, enum ax_err e,
+		    const char *msg);
+int		ingest_add(void *job, const char *event, size_t len,
+		    char *why, size_t whysize);
+enum ax_err	ingest_seal(struct ingest_job *job);
+
+/* Run a job ingest_read or an adapter filled: alone or through a lane. */
+void		ingest_run(struct ingest *in, struct ingest_job *job);
+
+/*
+ * The verdict on a job that ran (or was refused before): AX_OK with
+ * job->accepted and job->duplicates, or the error, with msg the text
+ * for the client ("" for the default) and, on AX_ERR_UNAVAILABLE, the
+ * cause recorded in p for the log.
+ */
+enum ax_err	ingest_outcome(struct ingest_job *job, struct resp *p,
+		    char *msg, size_t size);
+
 /* Answer the request from its job's verdict and outcome. */
 void		ingest_answer(struct ingest_job *job, struct resp *p);
 

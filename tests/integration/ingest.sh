@@ -10,7 +10,7 @@
 
 it_init
 it_require nginx lighttpd
-it_plan 268
+it_plan 271
 
 for p in "$IT_HEALTH" "$IT_INGEST" "$IT_STATS" "$IT_AXLOGCTL"; do
 	[ -x "$p" ] || it_bail "$p is not built (run make first)"
@@ -228,6 +228,10 @@ stored "nginx: one event, Authorization: Bearer" 1 0 1
 printf '%s' '[{"event_type":"page.view","message":"/"},{"event_type":"page.view","message":"/about"},{"event_type":"page.view","app_id":"demo"}]' >"$B/three.json"
 post "$NG/ingest" "$B/three.json" "${APIKEY[@]}" "${JSON[@]}"
 stored "nginx: a 3-event array, X-API-Key, one naming its own app" 3 0 3
+
+# Basic with the key as the password, as log shippers send it.
+post "$NG/ingest" "$B/one.json" -u "shipper:$IT_INGEST_KEY" "${JSON[@]}"
+stored "nginx: one event, Authorization: Basic with the key as password" 1 0 1
 
 post "$LT/ingest" "$B/one.json" "${BEARER[@]}" "${JSON[@]}"
 stored "lighttpd: one event" 1 0 1
