@@ -22,7 +22,10 @@
 # app, hour and type, where a type with no row of its own is counted
 # under "(other)"; (6) the day rollups equal the rows the same way;
 # (7) no app and hour names more than 4 types, and (8) the cap was
-# reached.  (9) The programs' logs hold no sanitizer report.
+# reached.  (9-10) Requests refused for a bad event after good ones,
+# sent among others so that they share groups, get 400 and store
+# nothing, while their neighbours are stored.  (11) The programs' logs
+# hold no sanitizer report.
 # Time budget: 60 s; the elapsed time is printed.  TAP on stdout.
 
 # shellcheck source=tests/integration/lib.sh
@@ -32,7 +35,7 @@
 T0=$SECONDS
 it_init
 it_require nginx
-it_plan 9
+it_plan 11
 W=$IT_TMP/work
 mkdir -p "$W"
 
@@ -180,6 +183,51 @@ over=$(it_psql axlog -Atc "SELECT count(*) FROM (SELECT app_id, t FROM
 it_is "$over" 0 "no app and hour names more than 4 event types"
 other=$(it_psql axlog -Atc "SELECT count(*) FROM axlog.rollup_hour WHERE event_type = '(other)'")
 it_ok $([ "${other:-0}" -gt 0 ]; echo $?) "the cap was reached: $other hour rows count \"(other)\""
+
+# A refused request whose first events were good, among good ones: the
+# good events it carried must not be stored with its neighbours'.
+cat >"$W/mixed.py" <<'PY'
+"""mixed.py URL KEY OUT: 16 clients, 20 requests each; every third is
+refused by its last event.  Writes [status, tag, refused] per request."""
+import http.client, json, sys, threading
+url, key, out = sys.argv[1:4]
+host, port = url[len("http://"):].split("/")[0].split(":")
+res = []
+lock = threading.Lock()
+def worker(w):
+    c = http.client.HTTPConnection(host, int(port), timeout=30)
+    for i in range(20):
+        tag = "mixed-%d-%d" % (w, i)
+        bad = i % 3 == 0
+        evs = [{"event_type": "mixed", "message": tag} for _ in range(5)]
+        if bad:
+            evs.append({"event_type": "", "message": tag})
+        c.request("POST", "/ingest", json.dumps(evs),
+                  {"Content-Type": "application/json",
+                   "Authorization": "Bearer " + key})
+        r = c.getresponse()
+        r.read()
+        with lock:
+            res.append([r.status, tag, bad])
+ts = [threading.Thread(target=worker, args=(w,)) for w in range(16)]
+for t in ts: t.start()
+for t in ts: t.join()
+json.dump(res, open(out, "w"))
+PY
+"$IT_PYTHON" "$W/mixed.py" "$IT_NGINX_URL" "$IT_INGEST_KEY" "$W/mixed.json" ||
+	it_bail "the mixed sender failed"
+read -r wrong bad_tags good_tags < <("$IT_PYTHON" - "$W/mixed.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+wrong = sum(1 for s, t, b in r if s != (400 if b else 200))
+print(wrong, ",".join(t for s, t, b in r if b), ",".join(t for s, t, b in r if not b))
+PY
+)
+stored_bad=$(it_psql axlog -Atc "SELECT count(*) FROM axlog.logs WHERE message = ANY (string_to_array('$bad_tags', ','))")
+stored_good=$(it_psql axlog -Atc "SELECT count(*) FROM axlog.logs WHERE message = ANY (string_to_array('$good_tags', ','))")
+it_is "$wrong" 0 "mixed groups: every refused request got 400, every other 200"
+it_is "$stored_bad $stored_good" "0 $(( $(tr ',' '\n' <<<"$good_tags" | wc -l) * 5 ))" \
+    "mixed groups: nothing of a refused request is stored, all of its neighbours are"
 
 it_logs_clean
 it_ok $? "no sanitizer report in the programs' logs"
