@@ -84,12 +84,12 @@ paf_kill9() {
 }
 
 paf_cleanup() {
-	local n pid i
+	local n pid
 	for n in n1 n2 mon; do
 		pid=$(paf_keeper_pid "$n")
 		[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
 	done
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		pgrep -f "pg_autoctl run --pgdata $PAF/" >/dev/null || break
 		sleep 0.1
 	done
