@@ -24,6 +24,7 @@ main(void)
 	}
 	db_set_prepared(db, s.prepared_statements);
 	health_set_max_lag(s.max_replay_lag_s);
+	health_set_expect_sync(s.expect_sync_standby);
 	opts.workers = s.workers;
 	rc = server_run(health_handle, db, &opts);
 	db_free(db);

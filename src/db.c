@@ -28,6 +28,9 @@
  */
 #define DB_MAX_CANCELS		4
 #define DB_CANCEL_WAIT_MS	1000
+/* Hosts of a multi-host conninfo tried one by one (see connect_hosts). */
+#define DB_MAX_HOSTS		16
+#define DB_MAX_OPTS		64
 static atomic_int	cancels_running;
 
 /* How run() sends its command. */
@@ -35,6 +38,9 @@ enum run_mode { RUN_PARAMS, RUN_PREPARED, RUN_SCRIPT };
 
 struct db {
 	char			*conninfo;
+	PQconninfoOption	*opts;		/* parsed, when several hosts */
+	int			 nhosts;	/* hosts in opts, 0 or >= 2 */
+	int			 host_next;	/* the one to try first */
 	const struct db_stmt	*stmts;
 	size_t			 nstmts;
 	int			 timeout_ms;
@@ -86,6 +92,80 @@ set_error(struct db *db, const char *msg, const char *sqlstate)
 	    sqlstate ? sqlstate : "");
 }
 
+/* The value of keyword in opts, or NULL. */
+static const char *
+opt_value(const PQconninfoOption *opts, const char *keyword)
+{
+	for (; opts->keyword != NULL; opts++)
+		if (strcmp(opts->keyword, keyword) == 0)
+			return opts->val;
+	return NULL;
+}
+
+/* How many comma-separated items list has (0 for NULL or ""). */
+static int
+count_items(const char *list)
+{
+	int	n = 1;
+
+	if (list == NULL || *list == '\0')
+		return 0;
+	for (; *list != '\0'; list++)
+		n += *list == ',';
+	return n;
+}
+
+/* Item i of a comma-separated list into out; "" when out of range. */
+static void
+nth_item(const char *list, int i, char *out, size_t outsz)
+{
+	const char	*end;
+	size_t		 n;
+
+	out[0] = '\0';
+	if (list == NULL)
+		return;
+	for (; i > 0 && list != NULL; i--)
+		if ((list = strchr(list, ',')) != NULL)
+			list++;
+	if (list == NULL)
+		return;
+	end = strchr(list, ',');
+	n = end != NULL ? (size_t)(end - list) : strlen(list);
+	if (n >= outsz)
+		n = 0;	/* longer than any host name: libpq says why */
+	memcpy(out, list, n);
+	out[n] = '\0';
+}
+
+/*
+ * Keep the parsed conninfo when it names several hosts, for
+ * connect_hosts.  A conninfo libpq cannot parse is left to libpq, whose
+ * connect then says what is wrong with it.
+ */
+static void
+parse_hosts(struct db *db)
+{
+	PQconninfoOption	*opts;
+	char			*err = NULL;
+	int			 n, na;
+
+	if ((opts = PQconninfoParse(db->conninfo, &err)) == NULL) {
+		PQfreemem(err);
+		return;
+	}
+	n = count_items(opt_value(opts, "host"));
+	na = count_items(opt_value(opts, "hostaddr"));
+	if (na > n)
+		n = na;
+	if (n < 2 || n > DB_MAX_HOSTS) {
+		PQconninfoFree(opts);
+		return;
+	}
+	db->opts = opts;
+	db->nhosts = n;
+}
+
 struct db *
 db_new(const char *conninfo, const struct db_stmt *stmts, size_t nstmts,
     int timeout_ms)
@@ -102,6 +182,7 @@ db_new(const char *conninfo, const struct db_stmt *stmts, size_t nstmts,
 	db->nstmts = nstmts;
 	db->timeout_ms = timeout_ms;
 	db->prepared = 1;
+	parse_hosts(db);
 	return db;
 }
 
@@ -115,6 +196,8 @@ db_free(struct db *db)
 	while (atomic_load(&cancels_running) > 0 && db_now_ms() < until)
 		(void)poll(NULL, 0, 10);
 	db_disconnect(db);
+	if (db->opts != NULL)
+		PQconninfoFree(db->opts);
 	free(db->conninfo);
 	free(db);
 }
@@ -271,18 +354,18 @@ prepare_all(struct db *db, int64_t deadline)
 	return DB_OK;
 }
 
-static enum db_err
-do_connect(struct db *db)
+/*
+ * Start a connection with keys/vals and drive it until it is made, fails
+ * or deadline passes; 0 with db->conn set, or -1 (db->errmsg set).
+ */
+static int
+connect_one(struct db *db, const char *const *keys, const char *const *vals,
+    int expand, int64_t deadline)
 {
-	const char *const	 keys[] = { "dbname",
-				    "fallback_application_name", NULL };
-	const char		*vals[] = { db->conninfo, "axlog", NULL };
-	int64_t			 deadline = deadline_of(db);
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-	enum db_err		 e;
 
 	db_disconnect(db);
-	db->conn = PQconnectStartParams(keys, vals, 1);
+	db->conn = PQconnectStartParams(keys, vals, expand);
 	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD)
 		goto fail;
 	while (st != PGRES_POLLING_OK) {
@@ -295,6 +378,109 @@ do_connect(struct db *db)
 	}
 	if (PQsetnonblocking(db->conn, 1) != 0)
 		goto fail;
+	return 0;
+fail:
+	if (!db->timed_out)
+		set_error(db, db->conn ? PQerrorMessage(db->conn) :
+		    "out of memory", NULL);
+	db_disconnect(db);
+	return -1;
+}
+
+/*
+ * keys/vals for host i of db->opts: every option given, with host,
+ * hostaddr and port narrowed to host i's (one port serves them all).
+ */
+static void
+host_params(const struct db *db, int i, const char **keys,
+    const char **vals, char bufs[3][256])
+{
+	const PQconninfoOption	*o;
+	const char *const	 narrow[] = { "host", "hostaddr", "port" };
+	size_t			 k, n = 0;
+
+	for (o = db->opts; o->keyword != NULL && n < DB_MAX_OPTS - 5; o++) {
+		for (k = 0; k < 3; k++)
+			if (strcmp(o->keyword, narrow[k]) == 0)
+				break;
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (k < 3) {
+			nth_item(o->val, count_items(o->val) == 1 ? 0 : i,
+			    bufs[k], sizeof(bufs[k]));
+			if (bufs[k][0] == '\0')
+				continue;
+			vals[n] = bufs[k];
+		} else
+			vals[n] = o->val;
+		keys[n++] = o->keyword;
+	}
+	if (opt_value(db->opts, "fallback_application_name") == NULL) {
+		keys[n] = "fallback_application_name";
+		vals[n++] = "axlog";
+	}
+	keys[n] = vals[n] = NULL;
+}
+
+/*
+ * Several hosts: libpq applies connect_timeout to each host only in its
+ * blocking connect; through PQconnectPoll a host that never answers (a
+ * machine gone, its packets dropped) would hold the whole deadline, and
+ * the next host, maybe the new primary, would never be tried.  So each
+ * host is tried alone (target_session_attrs still checked by libpq),
+ * first the one that worked last, with connect_timeout (at least 2 s,
+ * as libpq) or else an even share of what is left of the deadline.
+ */
+static int
+connect_hosts(struct db *db, int64_t deadline)
+{
+	const char	*keys[DB_MAX_OPTS], *vals[DB_MAX_OPTS], *ct;
+	char		 bufs[3][256];
+	int64_t		 per = 0, until, now;
+	int		 t, i;
+
+	ct = opt_value(db->opts, "connect_timeout");
+	if (ct != NULL && atoi(ct) > 0)
+		per = (int64_t)(atoi(ct) < 2 ? 2 : atoi(ct)) * 1000;
+	for (t = 0; t < db->nhosts; t++) {
+		i = (db->host_next + t) % db->nhosts;
+		now = db_now_ms();
+		if (deadline > 0 && now >= deadline)
+			break;
+		until = per > 0 ? now + per : 0;
+		if (deadline > 0 && per == 0)
+			until = now + (deadline - now) / (db->nhosts - t);
+		if (deadline > 0 && (until == 0 || until > deadline))
+			until = deadline;
+		host_params(db, i, keys, vals, bufs);
+		db->timed_out = 0;
+		if (connect_one(db, keys, vals, 0, until) == 0) {
+			db->host_next = i;
+			return 0;
+		}
+		if (db->timed_out)
+			set_error(db, "timed out connecting to a host", NULL);
+	}
+	db->timed_out = deadline > 0 && db_now_ms() >= deadline;
+	return -1;
+}
+
+static enum db_err
+do_connect(struct db *db)
+{
+	const char *const	 keys[] = { "dbname",
+				    "fallback_application_name", NULL };
+	const char		*vals[] = { db->conninfo, "axlog", NULL };
+	int64_t			 deadline = deadline_of(db);
+	enum db_err		 e;
+	int			 rc;
+
+	if (db->nhosts > 1)
+		rc = connect_hosts(db, deadline);
+	else
+		rc = connect_one(db, keys, vals, 1, deadline);
+	if (rc != 0)
+		return DB_UNAVAILABLE;
 	if ((e = prepare_all(db, deadline)) != DB_OK) {
 		if (db->errmsg[0] == '\0')
 			set_error(db, PQerrorMessage(db->conn), NULL);
@@ -302,12 +488,6 @@ do_connect(struct db *db)
 		return e;
 	}
 	return DB_OK;
-fail:
-	if (!db->timed_out)
-		set_error(db, db->conn ? PQerrorMessage(db->conn) :
-		    "out of memory", NULL);
-	db_disconnect(db);
-	return DB_UNAVAILABLE;
 }
 
 /*

@@ -3,8 +3,13 @@
  * "down" (503) when the database cannot be reached or its schema is
  * behind these binaries; "degraded" (200) when it works but needs care
  * (tomorrow's partition missing, or a standby replaying far behind).
- * The database check names the kind of server reached, primary or
- * standby, and a standby's replay lag.
+ * The database check names the node reached (host:port, which a
+ * multi-host URL makes worth knowing), the kind of server, primary or
+ * standby, a standby's replay lag, and whether a primary has a
+ * synchronous standby: with AXLOG_EXPECT_SYNC_STANDBY=on a primary
+ * without one is "degraded", the state of a failover pair that has lost
+ * a node (pg_auto_failover then empties synchronous_standby_names, so
+ * commits are on one machine only).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +29,10 @@
  * at start (health_set_max_lag), before any request thread reads it.
  */
 static double	max_lag_s = 300.0;
+static int	expect_sync;	/* health_set_expect_sync, set once too */
+
+/* After REPLICA_COLUMNS: does the server wait for a synchronous standby? */
+#define SYNC_COLUMN	", current_setting('synchronous_standby_names') <> ''"
 
 /*
  * The per-request check, prepared once per connection: the last day of
@@ -44,10 +53,10 @@ static const char check_sql[] =
     " AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid ="
     "  to_regclass('axlog.logs_' || to_char(day + 1, 'YYYYMMDD'))"
     "  AND c.relispartition))"
-    "SELECT (SELECT max(day)::text FROM d), " REPLICA_COLUMNS;
+    "SELECT (SELECT max(day)::text FROM d), " REPLICA_COLUMNS SYNC_COLUMN;
 
 /* /health/db: reachable, and which server. */
-static const char reach_sql[] = "SELECT " REPLICA_COLUMNS;
+static const char reach_sql[] = "SELECT " REPLICA_COLUMNS SYNC_COLUMN;
 
 /*
  * The schema version changes only when someone migrates, so a version
@@ -73,6 +82,12 @@ void
 health_set_max_lag(int seconds)
 {
 	max_lag_s = seconds;
+}
+
+void
+health_set_expect_sync(int on)
+{
+	expect_sync = on;
 }
 
 struct db *
@@ -103,34 +118,65 @@ ms_since(const struct timespec *a)
 	    (double)(b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* What the server reached said of itself (all known only with rp). */
+struct reached {
+	const struct replica	*rp;	/* NULL: the statement failed */
+	int			 sync;	/* has a synchronous standby */
+	char			 node[300];	/* host:port, "" unknown */
+};
+
+/* Fill *out from a health statement's row (replica columns at col). */
+static void
+reached_read(struct db *db, const PGresult *r, int col,
+    const struct replica *rp, struct reached *out)
+{
+	PGconn	*c = db_conn(db);
+
+	memset(out, 0, sizeof(*out));
+	out->rp = rp;
+	if (rp != NULL && PQnfields(r) > col + 2 && !PQgetisnull(r, 0, col + 2))
+		out->sync = strcmp(PQgetvalue(r, 0, col + 2), "t") == 0;
+	if (c != NULL && PQhost(c) != NULL && PQport(c) != NULL)
+		snprintf(out->node, sizeof(out->node), "%s:%s", PQhost(c),
+		    PQport(c));
+}
+
 /*
  * The database check: up or down, and when the server answered, which
- * kind it is (rp NULL when the statement failed before telling).
- * Returns 0 when a standby lags more than max_lag_s.
+ * node and which kind it is.  Returns 0 when a standby lags more than
+ * max_lag_s, or a primary lacks the synchronous standby it should have.
  */
 static int
 add_database(struct json_object *checks, int up, double ms,
-    const struct replica *rp)
+    const struct reached *at)
 {
+	const struct replica	*rp = at->rp;
 	struct json_object	*o;
 	char			 text[32];
-	int			 fresh;
+	int			 fresh, paired;
 
 	fresh = rp == NULL || !rp->lag_known || rp->lag_s <= max_lag_s;
-	o = check(!up ? "down" : fresh ? "ok" : "degraded");
+	paired = rp == NULL || rp->standby || !expect_sync || at->sync;
+	o = check(!up ? "down" : fresh && paired ? "ok" : "degraded");
 	if (up) {
 		snprintf(text, sizeof(text), "%.3f", ms);
 		json_object_object_add(o, "latency_ms",
 		    json_object_new_double_s(ms, text));
 	}
+	if (up && at->node[0] != '\0')
+		json_object_object_add(o, "node",
+		    json_object_new_string(at->node));
 	if (up && rp != NULL) {
 		json_object_object_add(o, "server",
 		    json_object_new_string(replica_server(rp)));
 		json_object_object_add(o, "replay_lag_s",
 		    replica_lag_json(rp));
+		if (!rp->standby)
+			json_object_object_add(o, "synchronous_standby",
+			    json_object_new_boolean(at->sync));
 	}
 	json_object_object_add(checks, "database", o);
-	return fresh;
+	return fresh && paired;
 }
 
 /* Schema at least as new as the binaries. */
@@ -223,6 +269,7 @@ full(struct db *db, struct resp *p)
 	struct json_object	*checks = json_object_new_object();
 	const char		*status = "down";
 	struct replica		 rp;
+	struct reached		 at;
 	struct timespec		 t0;
 	PGresult		*r = NULL;
 	enum db_err		 e;
@@ -237,8 +284,8 @@ full(struct db *db, struct resp *p)
 		 * out of the answer. */
 		resp_cause(p, "database: %s", db_cause(db));
 	known = e == DB_OK && replica_read(r, 1, &rp) == 0;
-	fresh = add_database(checks, version >= 0, ms_since(&t0),
-	    known ? &rp : NULL);
+	reached_read(db, r, 1, known ? &rp : NULL, &at);
+	fresh = add_database(checks, version >= 0, ms_since(&t0), &at);
 	if (version >= 0 && add_schema(checks, version, p))
 		status = add_partitions(checks, PQgetvalue(r, 0, 0)) &&
 		    fresh ? "ok" : "degraded";
@@ -255,6 +302,7 @@ database_only(struct db *db, struct resp *p)
 {
 	struct json_object	*checks = json_object_new_object();
 	struct replica		 rp;
+	struct reached		 at;
 	struct timespec		 t0;
 	PGresult		*r = NULL;
 	enum db_err		 e;
@@ -266,8 +314,8 @@ database_only(struct db *db, struct resp *p)
 		/* The reason goes to the log: hosts and roles stay private. */
 		resp_cause(p, "database: %s", db_cause(db));
 	known = e == DB_OK && replica_read(r, 0, &rp) == 0;
-	fresh = add_database(checks, e == DB_OK, ms_since(&t0),
-	    known ? &rp : NULL);
+	reached_read(db, r, 0, known ? &rp : NULL, &at);
+	fresh = add_database(checks, e == DB_OK, ms_since(&t0), &at);
 	PQclear(r);
 	send_health(p, e != DB_OK ? "down" : fresh ? "ok" : "degraded", checks);
 }

@@ -18,6 +18,12 @@ struct db	*health_db_new(const char *conninfo, int timeout_ms);
 /* A standby behind by more than this many seconds makes /health "degraded". */
 void		 health_set_max_lag(int seconds);
 
+/*
+ * on: the primary is meant to have a synchronous standby (a failover
+ * pair); a primary reached without one makes /health "degraded".
+ */
+void		 health_set_expect_sync(int on);
+
 /* server_handler for the health program; ctx is the struct db. */
 void		 health_handle(struct req *r, struct resp *p, void *ctx);
 

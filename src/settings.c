@@ -38,6 +38,7 @@ enum var_id {
 	VAR_GROUP_CONNECTIONS,
 	VAR_PREPARED_STATEMENTS,
 	VAR_MAX_REPLAY_LAG_S,
+	VAR_EXPECT_SYNC_STANDBY,
 	VAR__COUNT
 };
 
@@ -56,6 +57,7 @@ static const char *const var_names[VAR__COUNT] = {
 	"AXLOG_GROUP_CONNECTIONS",
 	"AXLOG_PREPARED_STATEMENTS",
 	"AXLOG_MAX_REPLAY_LAG_S",
+	"AXLOG_EXPECT_SYNC_STANDBY",
 };
 
 int
@@ -225,6 +227,8 @@ apply(struct settings *s, enum var_id id, const char *value)
 			return -1;
 		s->max_replay_lag_s = (int)v;
 		return 0;
+	case VAR_EXPECT_SYNC_STANDBY:
+		return parse_on_off(value, &s->expect_sync_standby);
 	default:
 		return -1;
 	}

@@ -25,6 +25,7 @@ struct settings {
 	int		 group_connections;	/* AXLOG_GROUP_CONNECTIONS */
 	int		 prepared_statements;	/* AXLOG_PREPARED_STATEMENTS: on 1 */
 	int		 max_replay_lag_s;	/* AXLOG_MAX_REPLAY_LAG_S (health) */
+	int		 expect_sync_standby;	/* AXLOG_EXPECT_SYNC_STANDBY: on 1 */
 	size_t		 ncors;			/* number of cors_origins */
 	const char	*cors_origins[SETTINGS_MAX_ORIGINS];
 	char		*cors_buf;		/* owns the origin strings */

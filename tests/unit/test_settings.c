@@ -658,3 +658,22 @@ Test(settings_parse_size, refuses_null_and_keeps_out)
 	cr_assert_eq(settings_parse_size("11", 0, 10, &v), -1);
 	cr_assert_eq(v, 7);
 }
+
+Test(settings, expect_sync_standby_on_off)
+{
+	struct settings	 s;
+	char		 err[256] = "";
+	const char	*env[] = { NULL };
+
+	cr_assert_eq(load(&s, err, sizeof(err), env), 0);
+	cr_assert_eq(s.expect_sync_standby, 0);
+	settings_free(&s);
+	assert_loads(&s, "AXLOG_EXPECT_SYNC_STANDBY=on");
+	cr_assert_eq(s.expect_sync_standby, 1);
+	settings_free(&s);
+	assert_loads(&s, "AXLOG_EXPECT_SYNC_STANDBY=off");
+	cr_assert_eq(s.expect_sync_standby, 0);
+	settings_free(&s);
+	assert_refused("AXLOG_EXPECT_SYNC_STANDBY=yes");
+	assert_refused("AXLOG_EXPECT_SYNC_STANDBY=");
+}
