@@ -25,6 +25,7 @@ struct resp {
 	int		 head_only;	/* HEAD: headers, no body */
 	int		 sent;		/* a response went out */
 	int		 status;	/* the status sent, for logs and tests */
+	enum ax_err	 error;		/* the error resp_error sent; AX_OK: none */
 	size_t		 nheaders;
 	char		*headers[RESP_MAX_HEADERS];	/* "Name: value", owned */
 	char		 cause[RESP_CAUSE_LEN];	/* why a 503: the log's, never the client's */
@@ -48,6 +49,10 @@ int	resp_json(struct resp *p, int status, struct json_object *body);
  */
 int	resp_begin(struct resp *p, int status, const char *ctype);
 int	resp_write(struct resp *p, const char *buf, size_t n);
+
+/* Send status, queued headers and a body of type ctype, len bytes. */
+int	resp_body(struct resp *p, int status, const char *ctype,
+	    const char *body, size_t len);
 
 /* Send status and queued headers with no body (204, 304). */
 int	resp_empty(struct resp *p, int status);
