@@ -229,7 +229,6 @@ resp_error(struct resp *p, enum ax_err e, const char *msg,
 
 	if (e <= AX_OK || e >= AX_ERR__COUNT)
 		e = AX_ERR_UNAVAILABLE;
-	p->error = e;
 	if (e == AX_ERR_UNAVAILABLE || e == AX_ERR_RATE_LIMITED)
 		(void)resp_header(p, "Retry-After", "1");
 	if ((o = json_object_new_object()) == NULL)

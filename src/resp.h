@@ -25,7 +25,6 @@ struct resp {
 	int		 head_only;	/* HEAD: headers, no body */
 	int		 sent;		/* a response went out */
 	int		 status;	/* the status sent, for logs and tests */
-	enum ax_err	 error;		/* the error resp_error sent; AX_OK: none */
 	size_t		 nheaders;
 	char		*headers[RESP_MAX_HEADERS];	/* "Name: value", owned */
 	char		 cause[RESP_CAUSE_LEN];	/* why a 503: the log's, never the client's */
