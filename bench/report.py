@@ -5,6 +5,9 @@
             --window S --rows R [--section S]     one wrk run, as a record
   report.py pgbench DIR --id ID --name NAME --c C --per P [--section S]
   report.py timed --id ID --name NAME --c C --events N --seconds S
+  report.py scrapes FILE --id ID --name NAME      the /metrics scrapes of
+                                                  a run (FILE: one
+                                                  "CODE SECONDS" a line)
   report.py mem PROGRAM ROLE PID                  one process's memory
   report.py perf DATA --id ID --name NAME --c C --seconds S
             --results RESULTS --append FILE      a profile's summary
@@ -33,7 +36,11 @@ CEILING = {
     "ingest1": ("pgb1", True, False),
     "peer1": ("pgb1", True, False),
     "pgbstmt": ("pgb1", True, False),
+    "ingest1-scraped": ("ingest1", True, False),
 }
+# /metrics: its cost to /ingest at c=32, its answer time (p99).
+SCRAPE_COST = 0.02
+SCRAPE_P99_MS = 10.0
 for v in ("json", "ndjson", "json.gz", "ndjson.gz"):
     CEILING["ingest100-" + v] = ("pgb100", True, True)
     CEILING["ingest1000-" + v] = ("copy", False, True)
@@ -156,6 +163,30 @@ def cmd_timed(a):
                ev_s=a.events / a.seconds if a.seconds > 0 else None,
                p50_ms=None, p99_ms=None, non2xx=0, status={},
                seconds=a.seconds, problems=[])
+    emit(a, rec)
+
+
+def cmd_scrapes(a):
+    codes, ms = {}, []
+    with open(a.file) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) != 2:
+                continue
+            codes[int(parts[0])] = codes.get(int(parts[0]), 0) + 1
+            ms.append(float(parts[1]) * 1000.0)
+    ms.sort()
+    non2xx = sum(v for k, v in codes.items() if not 200 <= k < 300)
+    problems = []
+    if non2xx:
+        problems.append("%d scrapes not answered 200" % non2xx)
+    if not ms:
+        problems.append("no scrape")
+    rec = dict(id=a.id, name=a.name, section=a.section, c=1, req_s=None,
+               ev_s=None, p50_ms=percentile(ms, 50) if ms else None,
+               p99_ms=percentile(ms, 99) if ms else None,
+               max_ms=ms[-1] if ms else None, requests=len(ms),
+               non2xx=non2xx, status=codes, problems=problems)
     emit(a, rec)
 
 
@@ -390,6 +421,25 @@ def cmd_render(a):
         if xp is not None:
             targets.append(("`/ingest` 1 event at c=32: ≥ 3 × the peer",
                             "%.2f ×" % xp, xp >= 3))
+    r, base = at("ingest1-scraped", c32), at("ingest1", c32)
+    if r and base and r["req_s"] and base["req_s"]:
+        cost = 1.0 - r["req_s"] / base["req_s"]
+        targets.append(("`/metrics` of the three programs scraped every "
+                        "second costs ≤ %.0f %% of `/ingest` 1 event at "
+                        "c=32" % (100 * SCRAPE_COST),
+                        "%s at c=%d: %s req/s scraped, %s without (%.1f %%)"
+                        % ("measured" if c32 == 32 else "only", c32,
+                           fmt(r["req_s"]), fmt(base["req_s"]), 100 * cost),
+                        cost <= SCRAPE_COST))
+    r = at("metrics", 1)
+    if r and r["p99_ms"] is not None:
+        targets.append(("`/metrics` answers in < %.0f ms (p99 of the "
+                        "scrapes under that load, through nginx)" %
+                        SCRAPE_P99_MS,
+                        "p50 %s ms, p99 %s ms, slowest %s ms of %d" % (
+                            fmt(r["p50_ms"]), fmt(r["p99_ms"]),
+                            fmt(r["max_ms"]), r["requests"]),
+                        r["p99_ms"] < SCRAPE_P99_MS and not r["problems"]))
     r = at("ingest100-json", 8)
     if r:
         ratio, _ = ratio_of(r, index)
@@ -595,7 +645,11 @@ def main():
     s.add_argument("--c", type=int, default=1)
     s.add_argument("--events", type=int, required=True)
     s.add_argument("--seconds", type=float, required=True)
-    for name in ("wrk", "pgbench", "timed"):
+    s = sub.add_parser("scrapes")
+    s.add_argument("file")
+    for k in ("id", "name", "section"):
+        s.add_argument("--" + k, default="")
+    for name in ("wrk", "pgbench", "timed", "scrapes"):
         sub.choices[name].add_argument("--append")
     s = sub.add_parser("perf")
     s.add_argument("data")
@@ -618,7 +672,8 @@ def main():
     s.add_argument("--profiles")
     a = p.parse_args()
     rc = {"wrk": cmd_wrk, "pgbench": cmd_pgbench, "timed": cmd_timed,
-          "mem": cmd_mem, "perf": cmd_perf, "render": cmd_render}[a.cmd](a)
+          "mem": cmd_mem, "perf": cmd_perf, "render": cmd_render,
+          "scrapes": cmd_scrapes}[a.cmd](a)
     sys.exit(rc or 0)
 
 

@@ -13,7 +13,8 @@ main(void)
 {
 	struct settings	 s;
 	struct db	*db;
-	struct server_opts opts = { 1, 1, NULL, "axlog-health" };
+	struct server_opts opts = { 1, 1, NULL, "axlog-health",
+	    health_metrics };
 	int		 rc;
 
 	settings_load_or_exit(&s, "axlog-health");

@@ -73,7 +73,7 @@ main(void)
 {
 	struct settings		s;
 	struct ingest		in = { NULL, NULL, NULL };
-	struct server_opts	opts = { 1, 1, NULL, "axlog-ingest" };
+	struct server_opts	opts = { 1, 1, NULL, "axlog-ingest", NULL };
 	int			rc;
 
 	settings_load_or_exit(&s, "axlog-ingest");

@@ -13,7 +13,7 @@ main(void)
 {
 	struct settings	s;
 	struct stats	st;
-	struct server_opts opts = { 1, 1, NULL, "axlog-stats" };
+	struct server_opts opts = { 1, 1, NULL, "axlog-stats", NULL };
 	int		rc;
 
 	settings_load_or_exit(&s, "axlog-stats");

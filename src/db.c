@@ -33,6 +33,16 @@
 #define DB_MAX_OPTS		64
 static atomic_int	cancels_running;
 
+/* Who hears of connections, deadlines and errors (db_set_observer). */
+static db_observer_fn	observer;
+
+static void
+report(enum db_event ev, const char *sqlstate)
+{
+	if (observer != NULL)
+		observer(ev, sqlstate);
+}
+
 /* How run() sends its command. */
 enum run_mode { RUN_PARAMS, RUN_PREPARED, RUN_SCRIPT };
 
@@ -51,6 +61,7 @@ struct db {
 	int			 broken;	/* last call lost the connection */
 	int			 timed_out;	/* last call hit the deadline */
 	int			 unknown;	/* last call sent, outcome unknown */
+	int			 connected;	/* a connection was made once */
 	char			 errmsg[256];
 	char			 sqlstate[6];
 	char			 cause[256 + 20];	/* db_cause's text */
@@ -273,6 +284,8 @@ wait_socket(struct db *db, int64_t deadline, short events)
 	for (;;) {
 		left = deadline > 0 ? deadline - db_now_ms() : -1;
 		if (deadline > 0 && left <= 0) {
+			if (!db->timed_out)
+				report(DB_EVENT_DEADLINE, NULL);
 			db->timed_out = 1;
 			set_error(db, "timed out waiting for the database", NULL);
 			return -1;
@@ -344,9 +357,11 @@ prepare_all(struct db *db, int64_t deadline)
 		if ((r = wait_result(db, deadline)) == NULL)
 			return DB_UNAVAILABLE;
 		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		if (!ok)
+		if (!ok) {
 			set_error(db, PQresultErrorMessage(r),
 			    PQresultErrorField(r, PG_DIAG_SQLSTATE));
+			report(DB_EVENT_ERROR, db->sqlstate);
+		}
 		PQclear(r);
 		if (!ok)
 			return DB_FAILED;
@@ -479,14 +494,19 @@ do_connect(struct db *db)
 		rc = connect_hosts(db, deadline);
 	else
 		rc = connect_one(db, keys, vals, 1, deadline);
-	if (rc != 0)
+	if (rc != 0) {
+		report(DB_EVENT_CONNECT_FAILED, NULL);
 		return DB_UNAVAILABLE;
+	}
 	if ((e = prepare_all(db, deadline)) != DB_OK) {
 		if (db->errmsg[0] == '\0')
 			set_error(db, PQerrorMessage(db->conn), NULL);
 		db_disconnect(db);
+		report(DB_EVENT_CONNECT_FAILED, NULL);
 		return e;
 	}
+	report(db->connected ? DB_EVENT_RECONNECT : DB_EVENT_CONNECT, NULL);
+	db->connected = 1;
 	return DB_OK;
 }
 
@@ -541,6 +561,7 @@ result_err(struct db *db, PGresult *r)
 		return DB_OK;
 	set_error(db, PQresultErrorMessage(r),
 	    PQresultErrorField(r, PG_DIAG_SQLSTATE));
+	report(DB_EVENT_ERROR, db->sqlstate);
 	return db_classify(PQresultErrorField(r, PG_DIAG_SQLSTATE));
 }
 
@@ -781,4 +802,16 @@ int
 db_unknown(const struct db *db)
 {
 	return db->unknown;
+}
+
+int
+db_timed_out(const struct db *db)
+{
+	return db->timed_out;
+}
+
+void
+db_set_observer(db_observer_fn fn)
+{
+	observer = fn;
 }

@@ -127,6 +127,28 @@ const char	*db_cause(struct db *);
 /* The live connection, or NULL (for PQescapeIdentifier and the like). */
 PGconn		*db_conn(struct db *);
 
+/*
+ * What a connection went through, for whoever counts (metrics.c): db.c
+ * only reports, so it holds no policy on what is worth counting.
+ */
+enum db_event {
+	DB_EVENT_CONNECT,	/* the first connection of a struct db */
+	DB_EVENT_RECONNECT,	/* a connection made after an earlier one */
+	DB_EVENT_CONNECT_FAILED,
+	DB_EVENT_DEADLINE,	/* a call's deadline passed */
+	DB_EVENT_ERROR,		/* the server answered an error (sqlstate) */
+};
+typedef void (*db_observer_fn)(enum db_event ev, const char *sqlstate);
+
+/*
+ * Report every struct db's events to fn (NULL: to nobody), process-wide.
+ * Set once, before any thread or connection: it is read unlocked.
+ */
+void		 db_set_observer(db_observer_fn fn);
+
+/* Did the last call's deadline pass? */
+int		 db_timed_out(const struct db *);
+
 /* Map a SQLSTATE to its class of error (exposed for tests). */
 enum db_err	 db_classify(const char *sqlstate);
 

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "metrics.h"
 #include "replica.h"
 #include "schema.h"
 #include "timefmt.h"
@@ -73,6 +74,40 @@ static const struct db_stmt stmts[] = {
 	{ "health_check", check_sql, 0 },
 	{ "health_reach", reach_sql, 0 },
 };
+
+/*
+ * The gauges of /metrics: the end of the last day of the unbroken run of
+ * partitions (as check_sql), the retention, the newest rollup hour (from
+ * the index on t), each as seconds; then the server's replay lag.  Not
+ * prepared: the tables may not exist yet, and a statement that cannot
+ * be prepared would cost health its connection.
+ */
+static const char metrics_sql[] =
+    "WITH RECURSIVE d(day) AS ("
+    " SELECT (now() AT TIME ZONE 'UTC')::date - 1"
+    " UNION ALL"
+    " SELECT day + 1 FROM d"
+    " WHERE day < (now() AT TIME ZONE 'UTC')::date + 400"
+    " AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid ="
+    "  to_regclass('axlog.logs_' || to_char(day + 1, 'YYYYMMDD'))"
+    "  AND c.relispartition))"
+    "SELECT extract(epoch FROM ((SELECT max(day) FROM d) + 1)::timestamp)"
+    "::float8,"
+    " (SELECT retention_days FROM axlog.settings)::float8 * 86400,"
+    " (SELECT extract(epoch FROM max(t)) FROM axlog.rollup_hour)::float8, "
+    REPLICA_COLUMNS;
+
+/* What metrics_sql read last, and when (one reader at a time). */
+static struct {
+	pthread_mutex_t	lock;
+	int64_t		read_ms;	/* 0: never */
+	int		up;
+	int		isnull[3];
+	double		value[3];
+	struct replica	rp;
+	int		rp_known;
+} mcache = { PTHREAD_MUTEX_INITIALIZER, 0, 0, { 1, 1, 1 }, { 0, 0, 0 },
+    { 0, 0, 0 }, 0 };
 
 static pthread_mutex_t	version_lock = PTHREAD_MUTEX_INITIALIZER;
 static int		version_cached;
@@ -318,6 +353,71 @@ database_only(struct db *db, struct resp *p)
 	fresh = add_database(checks, e == DB_OK, ms_since(&t0), &at);
 	PQclear(r);
 	send_health(p, e != DB_OK ? "down" : fresh ? "ok" : "degraded", checks);
+}
+
+/* Read the gauges into mcache (its lock held). */
+static void
+metrics_read(struct db *db)
+{
+	PGresult	*r = NULL;
+	int		 i;
+
+	db_set_timeout(db, HEALTH_BUDGET_MS);
+	mcache.up = db_exec(db, metrics_sql, 0, NULL, &r, DB_RETRY) == DB_OK &&
+	    PQntuples(r) == 1;
+	mcache.read_ms = db_now_ms();
+	for (i = 0; i < 3; i++) {
+		mcache.isnull[i] = !mcache.up || PQgetisnull(r, 0, i);
+		mcache.value[i] = mcache.isnull[i] ? 0 :
+		    strtod(PQgetvalue(r, 0, i), NULL);
+	}
+	mcache.rp_known = mcache.up && replica_read(r, 3, &mcache.rp) == 0 &&
+	    mcache.rp.lag_known;
+	if (!mcache.up)
+		fprintf(stderr, "axlog-health: /metrics: database: %s\n",
+		    db_cause(db));
+	PQclear(r);
+}
+
+void
+health_metrics(void *ctx, struct metrics_text *t)
+{
+	static const char *const names[3] = {
+		"axlog_partitions_ready_until_timestamp_seconds",
+		"axlog_retention_seconds",
+		"axlog_rollup_newest_hour_timestamp_seconds",
+	};
+	static const char *const helps[3] = {
+		"End of the last day of the unbroken run of daily partitions "
+		"from today, in seconds since the Unix epoch.",
+		"How long events are kept (axlogctl retention).",
+		"Start of the newest hour in the hourly rollups, in seconds "
+		"since the Unix epoch.",
+	};
+	struct db	*db = ctx;
+	int		 i;
+
+	pthread_mutex_lock(&mcache.lock);
+	/* Failures are cached too: a database that hangs costs one scrape
+	 * in HEALTH_METRICS_TTL_MS its deadline, not every one. */
+	if (mcache.read_ms == 0 ||
+	    db_now_ms() - mcache.read_ms >= HEALTH_METRICS_TTL_MS)
+		metrics_read(db);
+	metrics_gauge(t, "axlog_database_up", "1 when the database answered "
+	    "the last read of these gauges (cached a few seconds).",
+	    mcache.up);
+	for (i = 0; i < 3; i++)
+		if (!mcache.isnull[i])
+			metrics_gauge(t, names[i], helps[i], mcache.value[i]);
+	if (mcache.rp_known) {
+		metrics_gauge(t, "axlog_database_standby", "1 when the "
+		    "database server is a standby (in recovery).",
+		    mcache.rp.standby);
+		metrics_gauge(t, "axlog_replica_lag_seconds", "How far the "
+		    "standby's replay is behind (0 on a primary).",
+		    mcache.rp.lag_s);
+	}
+	pthread_mutex_unlock(&mcache.lock);
 }
 
 static void

@@ -24,6 +24,16 @@ void		 health_set_max_lag(int seconds);
  */
 void		 health_set_expect_sync(int on);
 
+struct metrics_text;
+
+/*
+ * server_opts.metrics_extra: the database's gauges (partitions ready
+ * until, retention, replica lag, newest rollup hour), read at most every
+ * HEALTH_METRICS_TTL_MS per process; ctx is the struct db.
+ */
+#define HEALTH_METRICS_TTL_MS	5000
+void		 health_metrics(void *ctx, struct metrics_text *t);
+
 /* server_handler for the health program; ctx is the struct db. */
 void		 health_handle(struct req *r, struct resp *p, void *ctx);
 

@@ -14,6 +14,7 @@
 #include "hex.h"
 #include "pgbin.h"
 #include "ingest.h"
+#include "metrics.h"
 #include "timefmt.h"
 
 /*
@@ -316,6 +317,8 @@ set_error(struct db *db, struct ingest_job *job, enum db_err e)
 	job->err = e;
 	snprintf(job->errmsg, sizeof(job->errmsg), "%s", db_errmsg(db));
 	snprintf(job->sqlstate, sizeof(job->sqlstate), "%s", db_sqlstate(db));
+	job->timed_out = db_timed_out(db);
+	job->conn_lost = db_broken(db);
 }
 
 /*
@@ -521,9 +524,36 @@ refusal_of(const struct ingest_job *job, struct resp *p, char *msg,
 	return job->refusal;
 }
 
-enum ax_err
-ingest_outcome(struct ingest_job *job, struct resp *p, char *msg,
-    size_t size)
+/* Why a request was answered 503. */
+static enum metrics_cause
+cause_of(const struct ingest_job *job)
+{
+	if (job->queue_full)
+		return METRICS_CAUSE_QUEUE_FULL;
+	if (job->timed_out)
+		return METRICS_CAUSE_TIMEOUT;
+	if (job->conn_lost)
+		return METRICS_CAUSE_CONN_LOST;
+	if (job->refusal == AX_ERR_UNAVAILABLE)
+		return METRICS_CAUSE_OTHER;	/* out of memory */
+	return METRICS_CAUSE_DATABASE;
+}
+
+/* The verdict, counted by its kind (metrics.h). */
+static enum ax_err
+counted(const struct ingest_job *job, enum ax_err e)
+{
+	if (e == AX_OK)
+		metrics_ingest_stored(job->accepted, job->duplicates);
+	else if (e == AX_ERR_UNAVAILABLE)
+		metrics_ingest_unavailable(cause_of(job));
+	else
+		metrics_ingest_refused(e);
+	return e;
+}
+
+static enum ax_err
+outcome(struct ingest_job *job, struct resp *p, char *msg, size_t size)
 {
 	msg[0] = '\0';
 	if (job->refusal != AX_OK && !job->key_first)
@@ -556,6 +586,13 @@ ingest_outcome(struct ingest_job *job, struct resp *p, char *msg,
 	job->accepted = job->inserted;
 	job->duplicates = (long)job->cols.n - job->accepted;
 	return AX_OK;
+}
+
+enum ax_err
+ingest_outcome(struct ingest_job *job, struct resp *p, char *msg,
+    size_t size)
+{
+	return counted(job, outcome(job, p, msg, size));
 }
 
 static void
@@ -606,6 +643,7 @@ ingest_lane_run(void *lane, void **jobs, size_t n)
 {
 	struct ingest_lane	*l = lane;
 	size_t			 i, events = 0;
+	int64_t			 t0 = metrics_now_us();
 
 	for (i = 0; i < n; i++)
 		events += ((struct ingest_job *)jobs[i])->cols.n;
@@ -613,6 +651,7 @@ ingest_lane_run(void *lane, void **jobs, size_t n)
 		l->big = 1;
 	db_set_timeout(l->db, l->timeout_ms);
 	ingest_run_group(l->db, (struct ingest_job **)jobs, n, l->timeout_ms);
+	metrics_ingest_group(events, metrics_now_us() - t0);
 }
 
 void
@@ -649,21 +688,41 @@ lane_of(const struct ingest_job *job)
 static void
 submit(struct ingest *in, struct ingest_job *job)
 {
-	if (batcher_submit(in->batcher, lane_of(job), job) == 0)
+	int	rc;
+
+	metrics_ingest_queue(1);
+	rc = batcher_submit(in->batcher, lane_of(job), job);
+	metrics_ingest_queue(-1);
+	if (rc == 0)
 		return;
 	job->err = DB_UNAVAILABLE;
+	job->queue_full = 1;
 	snprintf(job->errmsg, sizeof(job->errmsg), "commit queue full");
 }
+
+/* One request, one statement (no group commit). */
+static void
+run_alone(struct ingest *in, struct ingest_job *job)
+{
+	int64_t	t0 = metrics_now_us();
+
+	db_set_timeout(in->db, in->settings->db_timeout_ms);
+	ingest_run_one(in->db, job);
+	if (job->refusal == AX_OK)
+		metrics_ingest_group(job->cols.n, metrics_now_us() - t0);
+}
+
+
 
 void
 ingest_run(struct ingest *in, struct ingest_job *job)
 {
+	if (job->refusal == AX_OK)
+		metrics_ingest_request_events(job->cols.n);
 	if (in->batcher != NULL)
 		submit(in, job);
-	else {
-		db_set_timeout(in->db, in->settings->db_timeout_ms);
-		ingest_run_one(in->db, job);
-	}
+	else
+		run_alone(in, job);
 }
 
 void

@@ -34,6 +34,9 @@ struct ingest_job {
 	enum db_err		 err;
 	char			 errmsg[200];
 	char			 sqlstate[6];
+	int			 timed_out;	/* the deadline passed */
+	int			 conn_lost;	/* the connection broke */
+	int			 queue_full;	/* never reached the database */
 	int			 key_found;
 	char			 refused[16];	/* the statement's; "": stored */
 	long			 old_index;	/* 1-based; 0: none */

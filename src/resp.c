@@ -169,6 +169,15 @@ resp_write(struct resp *p, const char *buf, size_t n)
 }
 
 int
+resp_body(struct resp *p, int status, const char *ctype, const char *body,
+    size_t len)
+{
+	if (send_head(p, status, ctype, len) != 0)
+		return -1;
+	return p->head_only || len == 0 ? 0 : put(p, body, len);
+}
+
+int
 resp_empty(struct resp *p, int status)
 {
 	return send_head(p, status, NULL, 0);

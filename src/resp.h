@@ -49,6 +49,10 @@ int	resp_json(struct resp *p, int status, struct json_object *body);
 int	resp_begin(struct resp *p, int status, const char *ctype);
 int	resp_write(struct resp *p, const char *buf, size_t n);
 
+/* Send status, queued headers and a body of type ctype, len bytes. */
+int	resp_body(struct resp *p, int status, const char *ctype,
+	    const char *body, size_t len);
+
 /* Send status and queued headers with no body (204, 304). */
 int	resp_empty(struct resp *p, int status);
 

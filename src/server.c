@@ -18,12 +18,38 @@
 
 #include <fcgiapp.h>
 
+#include "metrics.h"
 #include "server.h"
 
 extern char **environ;
 
 /* The program's name in log lines: set once, before any request. */
 static const char *server_name = "axlog";
+/* The program's own lines of /metrics (server_opts): set once, too. */
+static void (*metrics_extra)(void *, struct metrics_text *);
+
+/* GET /metrics: the shared counters, then the program's own lines. */
+static void
+serve_metrics(const struct req *r, struct resp *p, void *ctx)
+{
+	struct metrics_text	t;
+
+	memset(&t, 0, sizeof(t));
+	(void)resp_header(p, "Cache-Control", "no-store");
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		(void)resp_header(p, "Allow", "GET, HEAD");
+		(void)resp_error(p, AX_ERR_METHOD, NULL, NULL);
+		return;
+	}
+	if (metrics_render(&t) == 0 && metrics_extra != NULL)
+		metrics_extra(ctx, &t);
+	if (t.failed || t.buf == NULL)
+		(void)resp_unavailable(p, "out of memory writing /metrics");
+	else
+		(void)resp_body(p, 200, "text/plain; version=0.0.4; "
+		    "charset=utf-8", t.buf, t.len);
+	metrics_text_free(&t);
+}
 
 static ssize_t
 fcgx_read(void *io, char *buf, size_t n)
@@ -71,16 +97,20 @@ server_dispatch(server_handler handler, void *ctx, char *const *envp,
 	struct req	r;
 	struct resp	p;
 	enum ax_err	e;
+	int64_t		t0 = metrics_now_us();
 
 	resp_init(&p, write_fn, wio);
 	e = req_init(&r, envp, read_fn, rio);
 	p.head_only = strcmp(r.method, "HEAD") == 0;
 	if (e != AX_OK)
 		(void)resp_error(&p, e, NULL, NULL);
+	else if (metrics_is_path(r.path))
+		serve_metrics(&r, &p, ctx);
 	else
 		handler(&r, &p, ctx);
 	if (!p.sent)
 		(void)resp_unavailable(&p, "handler sent no response");
+	metrics_request(r.path, p.status, metrics_now_us() - t0);
 	/* One line per 503, whichever path sent it: a client retries a
 	 * 503, so an operator must learn why from the log alone. */
 	if (p.status == 503)
@@ -207,18 +237,23 @@ on_stop(int sig)
 	stopping = 1;
 }
 
+/* A worker in metrics slot slot (1 and up; 0 is the supervisor). */
 static pid_t
-spawn(server_handler handler, void *ctx, const struct server_opts *o)
+spawn(server_handler handler, void *ctx, const struct server_opts *o,
+    int slot)
 {
 	pid_t	pid = fork();
 
 	if (pid == 0) {
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
+		metrics_set_slot(slot);
 		_exit(serve(handler, ctx, o));
 	}
 	if (pid < 0)
 		perror("axlog: fork");
+	else
+		metrics_proc_start(slot, (int)pid);
 	return pid;
 }
 
@@ -246,7 +281,8 @@ supervise(server_handler handler, void *ctx, const struct server_opts *o)
 	while (!stopping) {
 		/* Fill every empty slot; a failed fork is tried again. */
 		for (i = 0; i < workers && !stopping; i++)
-			if (pids[i] <= 0 && (pids[i] = spawn(handler, ctx, o)) < 0)
+			if (pids[i] <= 0 &&
+			    (pids[i] = spawn(handler, ctx, o, i + 1)) < 0)
 				sleep(1);
 		if ((pid = wait(&status)) < 0) {
 			if (errno == ECHILD)
@@ -258,6 +294,8 @@ supervise(server_handler handler, void *ctx, const struct server_opts *o)
 				fprintf(stderr, "axlog: worker %d ended "
 				    "(status %d); starting another\n",
 				    (int)pid, status);
+				metrics_proc_end(i + 1);
+				metrics_worker_restarted();
 				sleep(1);	/* no busy loop on a crash */
 				pids[i] = 0;
 			}
@@ -287,6 +325,13 @@ server_run(server_handler handler, void *ctx, const struct server_opts *o)
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "axlog: cannot set up FastCGI\n");
 		return 1;
+	}
+	/* Before the fork, so that every worker shares the counters; a
+	 * program without them still serves. */
+	if (o->name != NULL && strncmp(o->name, "axlog-", 6) == 0 &&
+	    metrics_init(o->name + 6) == 0) {
+		metrics_extra = o->metrics_extra;
+		metrics_proc_start(0, (int)getpid());
 	}
 	return supervise(handler, ctx, o);
 }

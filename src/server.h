@@ -16,6 +16,8 @@
  */
 typedef void (*server_handler)(struct req *, struct resp *, void *ctx);
 
+struct metrics_text;
+
 #define SERVER_MAX_WORKERS	64
 #define SERVER_MAX_THREADS	256
 #define SERVER_RECV_TIMEOUT_S	30	/* a FastCGI peer's silence, at most */
@@ -27,6 +29,13 @@ struct server_opts {
 	 * so threads it starts live there); 0 or the process exits. */
 	int	(*process_init)(void *ctx);
 	const char *name;	/* for log lines ("axlog-stats"); NULL: "axlog" */
+	/*
+	 * Under FastCGI a program named "axlog-NAME" also answers GET
+	 * /metrics and /metrics/NAME (metrics.h); this adds the program's
+	 * own lines to a scrape (may be NULL), called with the handler's
+	 * ctx in a serving process.
+	 */
+	void	(*metrics_extra)(void *ctx, struct metrics_text *t);
 };
 
 /*
@@ -38,9 +47,10 @@ int	server_run(server_handler handler, void *ctx,
 	    const struct server_opts *opts);
 
 /*
- * Dispatch one request through handler (used by the loop and tests).
- * Every 503 writes one line to standard error: the program, the request
- * and the cause the handler recorded (resp_cause).
+ * Dispatch one request through handler (used by the loop and tests),
+ * or to /metrics once metrics are on, and count it.  Every 503 writes
+ * one line to standard error: the program, the request and the cause
+ * the handler recorded (resp_cause).
  */
 void	server_dispatch(server_handler handler, void *ctx, char *const *envp,
 	    req_read_fn read, void *rio, resp_write_fn write, void *wio);
