@@ -169,7 +169,6 @@ main(int argc, char **argv)
 	const char	*cmd, *sub = NULL;
 	int		 skip, rc;
 
-	settings_load_or_exit(&s, "axlogctl");
 	if (argc < 2)
 		return usage();
 	cmd = argv[1];
@@ -177,11 +176,10 @@ main(int argc, char **argv)
 		printf("axlogctl %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	/* setup makes the settings: it reads no admin URL. */
-	if (strcmp(cmd, "setup") == 0) {
-		settings_free(&s);
+	/* setup makes the settings: it reads none of the AXLOG_ variables. */
+	if (strcmp(cmd, "setup") == 0)
 		return setup_main(argc - 1, argv + 1);
-	}
+	settings_load_or_exit(&s, "axlogctl");
 	skip = 1;
 	if (strcmp(cmd, "alerts") == 0 && argc >= 3 && argv[2][0] != '-') {
 		sub = argv[2];

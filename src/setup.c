@@ -9,12 +9,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -123,7 +125,11 @@ struct server {
 	char	 host[256];	/* of the programs' URLs */
 	char	 port[16];
 	char	 maint_db[64];	/* where logins are tried before axlog exists */
-	char	 sslmode[32];	/* "" for libpq's default */
+	/* TLS of a remote server, carried into the programs' URLs ("": none) */
+	char	 sslmode[32];
+	char	 sslrootcert[512];
+	char	 hostaddr[64];
+	char	 channel_binding[16];
 	int	 local;
 	int	 superuser;
 	int	 db_exists;
@@ -213,41 +219,59 @@ pct(const char *s, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
+/* A query parameter "&name=value" (value percent-encoded), if value. */
+static void
+url_param(char *url, size_t urlsz, const char *name, const char *value)
+{
+	char	enc[3 * 512 + 1];
+	size_t	n = strlen(url);
+
+	if (value[0] == '\0')
+		return;
+	pct(value, enc, sizeof(enc));
+	snprintf(url + n, urlsz - n, "%c%s=%s", strchr(url, '?') ? '&' : '?',
+	    name, enc);
+}
+
+/*
+ * r's URL.  Every part comes from server_check'ed values and is
+ * percent-encoded where it may hold more than a host name's characters.
+ */
 static void
 role_url(const struct server *sv, struct role *r)
 {
 	char		 pw[3 * sizeof(r->pw)];
-	const char	*h = sv->host, *ssl = sv->sslmode;
+	const char	*h = sv->host;
 	int		 v6 = strchr(h, ':') != NULL;
 
 	pct(r->pw, pw, sizeof(pw));
-	if (h[0] == '/')
-		snprintf(r->url, sizeof(r->url), "postgresql://%s:%s@:%s/%s"
-		    "?host=%s%s%s", r->name, pw, sv->port, SETUP_DB, h,
-		    ssl[0] ? "&sslmode=" : "", ssl);
-	else
+	if (h[0] == '/') {
+		snprintf(r->url, sizeof(r->url), "postgresql://%s:%s@:%s/%s",
+		    r->name, pw, sv->port, SETUP_DB);
+		url_param(r->url, sizeof(r->url), "host", h);
+	} else
 		snprintf(r->url, sizeof(r->url), "postgresql://%s:%s@%s%s%s:%s"
-		    "/%s%s%s", r->name, pw, v6 ? "[" : "", h, v6 ? "]" : "",
-		    sv->port, SETUP_DB, ssl[0] ? "?sslmode=" : "", ssl);
+		    "/%s", r->name, pw, v6 ? "[" : "", h, v6 ? "]" : "",
+		    sv->port, SETUP_DB);
+	url_param(r->url, sizeof(r->url), "hostaddr", sv->hostaddr);
+	url_param(r->url, sizeof(r->url), "sslmode", sv->sslmode);
+	url_param(r->url, sizeof(r->url), "sslrootcert", sv->sslrootcert);
+	url_param(r->url, sizeof(r->url), "channel_binding",
+	    sv->channel_binding);
 }
 
 /* The password of r in its first settings file, if that names r. */
 static int
 env_password(struct role *r)
 {
-	PQconninfoOption	*opts, *o;
+	PQconninfoOption	*opts = NULL, *o;
 	const char		*user = NULL, *pw = NULL;
 	char			*url, *err = NULL;
 	int			 ok = 0;
 
-	if ((url = host_env_get(r->env[0], r->var)) == NULL)
-		return 0;
-	if ((opts = PQconninfoParse(url, &err)) == NULL) {
-		PQfreemem(err);
-		free(url);
-		return 0;
-	}
-	for (o = opts; o->keyword != NULL; o++) {
+	if ((url = host_env_get(r->env[0], r->var)) != NULL)
+		opts = PQconninfoParse(url, &err);
+	for (o = opts; o != NULL && o->keyword != NULL; o++) {
 		if (strcmp(o->keyword, "user") == 0)
 			user = o->val;
 		else if (strcmp(o->keyword, "password") == 0)
@@ -259,6 +283,7 @@ env_password(struct role *r)
 		ok = 1;
 	}
 	PQconninfoFree(opts);
+	PQfreemem(err);
 	free(url);
 	return ok;
 }
@@ -268,15 +293,25 @@ static int
 login_works(const struct server *sv, const struct role *r, const char *db,
     char *why, size_t whysz)
 {
-	const char	*kw[] = { "host", "port", "user", "password", "dbname",
-			    "connect_timeout", "application_name",
-			    sv->sslmode[0] ? "sslmode" : NULL, NULL };
-	const char	*val[] = { sv->host, sv->port, r->name, r->pw, db,
-			    "10", "axlogctl-setup", sv->sslmode, NULL };
+	const char	*kw[12], *val[12];
 	PGconn		*c;
 	char		*nl;
-	int		 ok;
+	int		 n = 0, ok;
 
+#define KV(k, v) do { if ((v)[0] != '\0') { kw[n] = (k); val[n++] = (v); } } while (0)
+	KV("host", sv->host);
+	KV("port", sv->port);
+	KV("user", r->name);
+	KV("password", r->pw);
+	KV("dbname", db);
+	KV("connect_timeout", "10");
+	KV("application_name", "axlogctl-setup");
+	KV("hostaddr", sv->hostaddr);
+	KV("sslmode", sv->sslmode);
+	KV("sslrootcert", sv->sslrootcert);
+	KV("channel_binding", sv->channel_binding);
+#undef KV
+	kw[n] = val[n] = NULL;
 	c = PQconnectdbParams(kw, val, 0);
 	ok = c != NULL && PQstatus(c) == CONNECTION_OK;
 	if (!ok) {
@@ -530,36 +565,146 @@ connect_local(struct server *sv)
 	return 0;
 }
 
-static void
-remote_sslmode(struct server *sv)
+/* Only chars of set, 1 to max bytes?  The values that go into URLs. */
+static int
+only(const char *v, const char *set, size_t max)
+{
+	size_t	n = strlen(v), i;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' &&
+		    v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9') ||
+		    strchr(set, v[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+/* Printable ASCII, no quote or backslash: a socket directory, a file. */
+static int
+printable(const char *v, size_t max)
+{
+	size_t	n = strlen(v), i;
+
+	if (n == 0 || n >= max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e || strchr("\"'\\", v[i]))
+			return 0;
+	return 1;
+}
+
+/* What the connection used, copied and checked before it goes anywhere. */
+static int
+server_values(struct server *sv)
 {
 	PQconninfoOption	*opts, *o;
+	unsigned long		 port;
+	const char		*h = PQhost(sv->su), *p = PQport(sv->su);
 
+	if (h == NULL || !(h[0] == '/' ? printable(h, sizeof(sv->host)) :
+	    only(h, ".-:", 253)))
+		return setup_fail("postgresql", "the server's host (%s) is not "
+		    "a host name, an address or a socket directory", h ? h :
+		    "none");
+	if (p == NULL || settings_parse_ulong(p, 1, 65535, &port) != 0)
+		return setup_fail("postgresql", "the server's port is not 1 to "
+		    "65535");
+	snprintf(sv->host, sizeof(sv->host), "%s", h);
+	snprintf(sv->port, sizeof(sv->port), "%lu", port);
 	if ((opts = PQconninfo(sv->su)) == NULL)
-		return;
-	for (o = opts; o->keyword != NULL; o++)
-		if (strcmp(o->keyword, "sslmode") == 0 && o->val != NULL &&
-		    strcmp(o->val, "prefer") != 0)
+		return setup_fail("postgresql", "out of memory");
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "sslmode") == 0 &&
+		    only(o->val, "-", sizeof(sv->sslmode) - 1))
 			snprintf(sv->sslmode, sizeof(sv->sslmode), "%s", o->val);
+		else if (strcmp(o->keyword, "channel_binding") == 0 &&
+		    only(o->val, "", sizeof(sv->channel_binding) - 1))
+			snprintf(sv->channel_binding,
+			    sizeof(sv->channel_binding), "%s", o->val);
+		else if (strcmp(o->keyword, "hostaddr") == 0 &&
+		    only(o->val, ".:,", sizeof(sv->hostaddr) - 1))
+			snprintf(sv->hostaddr, sizeof(sv->hostaddr), "%s",
+			    o->val);
+		else if (strcmp(o->keyword, "sslrootcert") == 0 &&
+		    printable(o->val, sizeof(sv->sslrootcert)))
+			snprintf(sv->sslrootcert, sizeof(sv->sslrootcert), "%s",
+			    o->val);
+	}
 	PQconninfoFree(opts);
+	/* libpq's defaults need not be written down. */
+	if (strcmp(sv->channel_binding, "prefer") == 0)
+		sv->channel_binding[0] = '\0';
+	return 0;
+}
+
+/*
+ * The URL may not hold a password: a command line is seen by every
+ * user of the host (ps) and kept in shell histories.  libpq finds it in
+ * PGPASSWORD, ~/.pgpass or PGPASSFILE.  Without sslmode (in the URL or
+ * PGSSLMODE), TLS is required: verify-full with a root certificate
+ * (sslrootcert or PGSSLROOTCERT), else require.
+ */
+static int
+remote_defaults(const char *url, const char **sslmode)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL, *nl;
+	const char		*env = getenv("PGSSLMODE");
+	int			 has_mode = env != NULL && env[0] != '\0';
+	int			 has_root = getenv("PGSSLROOTCERT") != NULL, rc = 0;
+
+	if ((opts = PQconninfoParse(url, &err)) == NULL) {
+		if (err != NULL && (nl = strchr(err, '\n')) != NULL)
+			*nl = '\0';
+		rc = setup_fail("postgresql", "--database-url: %s", err ? err :
+		    "out of memory");
+		PQfreemem(err);
+		return rc;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || o->val[0] == '\0')
+			continue;
+		if (strcmp(o->keyword, "password") == 0)
+			rc = setup_fail("postgresql", "--database-url holds a "
+			    "password, which every user of this host can read "
+			    "(ps): remove it and give it in ~/.pgpass, "
+			    "PGPASSFILE or PGPASSWORD");
+		else if (strcmp(o->keyword, "sslmode") == 0)
+			has_mode = 1;
+		else if (strcmp(o->keyword, "sslrootcert") == 0)
+			has_root = 1;
+	}
+	PQconninfoFree(opts);
+	*sslmode = has_mode ? NULL : has_root ? "verify-full" : "require";
+	return rc;
 }
 
 static int
 connect_remote(struct server *sv, const char *url)
 {
-	const char	*kw[] = { "dbname", "application_name", NULL };
-	const char	*val[] = { url, "axlogctl-setup", NULL };
+	const char	*kw[] = { "sslmode", "dbname", "application_name", NULL };
+	const char	*val[] = { NULL, url, "axlogctl-setup", NULL };
+	const char	*sslmode = NULL;
+	int		 first;
 
-	sv->su = PQconnectdbParams(kw, val, 1);
+	if (remote_defaults(url, &sslmode) != 0)
+		return 1;
+	/* The URL (the first dbname, expanded) overrides what precedes it. */
+	val[0] = sslmode;
+	first = sslmode == NULL;
+	sv->su = PQconnectdbParams(kw + first, val + first, 1);
 	if (sv->su == NULL || PQstatus(sv->su) != CONNECTION_OK)
 		return pg_fail("postgresql", sv->su, "connecting with "
 		    "--database-url");
-	snprintf(sv->host, sizeof(sv->host), "%s", PQhost(sv->su));
-	snprintf(sv->port, sizeof(sv->port), "%s", PQport(sv->su));
+	if (server_values(sv) != 0)
+		return 1;
 	snprintf(sv->maint_db, sizeof(sv->maint_db), "%s", PQdb(sv->su));
-	remote_sslmode(sv);
-	setup_say("postgresql", "%s port %s, as %s", sv->host, sv->port,
-	    PQuser(sv->su));
+	setup_say("postgresql", "%s port %s, as %s%s%s", sv->host, sv->port,
+	    PQuser(sv->su), sv->sslmode[0] ? ", sslmode=" : "", sv->sslmode);
 	return 0;
 }
 
@@ -734,57 +879,100 @@ grant_step(struct db *db, const struct role *r)
 	return 0;
 }
 
+/*
+ * The first app and its keys.  They are made last, once the checks have
+ * passed, in one transaction, and each token is printed as soon as that
+ * transaction commits: no later step can fail and take a token the
+ * operator never saw.  A run after a failed or interrupted one makes
+ * the key of each scope the app has no active key of.
+ */
 struct keys {
-	char	ingest[TOKEN_LEN + 1];
-	char	read[TOKEN_LEN + 1];
+	int	have_app;
+	int	have[2];		/* an active ingest, read key exists */
+	char	tok[2][TOKEN_LEN + 1];	/* the tokens made by this run */
+	char	id[2][32];
+	const char	*app, *kind;
 };
 
-static int
-app_keys(struct db *db, const char *app, struct keys *k)
-{
-	char	id[32];
+static const char *const scopes[2] = { "ingest", "read" };
 
-	if (ctl_key_make(db, app, "ingest", "made by axlogctl setup",
-	    k->ingest, id, sizeof(id)) != 0 ||
-	    ctl_key_make(db, app, "read", "made by axlogctl setup", k->read,
-	    id, sizeof(id)) != 0)
-		return setup_fail("app", "making the keys of %s failed (above): "
-		    "make them with axlogctl key create", app);
+/* What exists of o->app: the app, an active key of each scope. */
+static int
+app_lookup(struct db *db, struct keys *k)
+{
+	const char	*params[] = { k->app };
+	PGresult	*r;
+	int		 i, s;
+
+	if (db_exec(db, "SELECT 1 FROM axlog.apps WHERE app_id = $1", 1,
+	    params, &r, DB_RETRY) != DB_OK)
+		return setup_fail("app", "looking up %s: %s", k->app,
+		    db_cause(db));
+	k->have_app = PQntuples(r) == 1;
+	PQclear(r);
+	if (db_exec(db, "SELECT DISTINCT scope FROM axlog.api_keys WHERE "
+	    "app_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR "
+	    "expires_at > now())", 1, params, &r, DB_RETRY) != DB_OK)
+		return setup_fail("app", "looking up the keys of %s: %s",
+		    k->app, db_cause(db));
+	for (i = 0; i < PQntuples(r); i++)
+		for (s = 0; s < 2; s++)
+			if (strcmp(PQgetvalue(r, i, 0), scopes[s]) == 0)
+				k->have[s] = 1;
+	PQclear(r);
 	return 0;
 }
 
-static int
-app_step(struct db *db, const struct setup_opts *o, struct keys *k)
+/* The body of the transaction: the app when missing, the missing keys. */
+static enum db_err
+app_txn(struct db *db, void *arg)
 {
-	const char	*params[] = { o->app };
-	PGresult	*r;
-	int		 found;
+	struct keys	*k = arg;
+	const char	*params[] = { k->app, k->kind, "made by axlogctl setup" };
+	enum db_err	 e;
+	int		 s;
 
-	if (db == NULL) {
-		setup_change("app", "add app %s (%s), an ingest key and a read "
-		    "key", o->app, o->kind);
+	if (!k->have_app && (e = db_exec(db, "INSERT INTO axlog.apps (app_id, "
+	    "kind, description) VALUES ($1, $2, $3) ON CONFLICT (app_id) DO "
+	    "NOTHING", 3, params, NULL, 0)) != DB_OK)
+		return e;
+	for (s = 0; s < 2; s++)
+		if (!k->have[s] && ctl_key_make(db, k->app, scopes[s],
+		    "made by axlogctl setup", k->tok[s], k->id[s],
+		    sizeof(k->id[s])) != 0)
+			return DB_FAILED;
+	return DB_OK;
+}
+
+static int
+app_step(struct db *db, struct keys *k)
+{
+	const char	*what;
+
+	if (db != NULL && app_lookup(db, k) != 0)
+		return 1;
+	if (db != NULL && k->have_app && k->have[0] && k->have[1]) {
+		setup_say("app", "%s has an active ingest key and read key; "
+		    "their tokens were shown when they were made (new ones: "
+		    "axlogctl key create --scope ingest --app %s)", k->app,
+		    k->app);
 		return 0;
 	}
-	if (db_exec(db, "SELECT 1 FROM axlog.apps WHERE app_id = $1", 1,
-	    params, &r, DB_RETRY) != DB_OK)
-		return setup_fail("app", "looking up %s: %s", o->app,
-		    db_cause(db));
-	found = PQntuples(r) == 1;
-	PQclear(r);
-	if (found) {
-		setup_say("app", "%s exists; its tokens were shown when its keys "
-		    "were made (new ones: axlogctl key create --scope ingest "
-		    "--app %s)", o->app, o->app);
+	what = !k->have[0] && !k->have[1] ? "an ingest key and a read key" :
+	    !k->have[0] ? "an ingest key" : "a read key";
+	if (!k->have_app)
+		setup_change("app", "add app %s (%s) with %s", k->app, k->kind,
+		    what);
+	else
+		setup_change("app", "make %s for %s (it has no active one)",
+		    what, k->app);
+	if (dry || db == NULL)
 		return 0;
-	}
-	setup_change("app", "add app %s (%s), an ingest key and a read key",
-	    o->app, o->kind);
-	if (dry)
-		return 0;
-	if (ctl_app_add(db, o->app, o->kind, "made by axlogctl setup") != 0)
-		return setup_fail("app", "adding %s failed (above): fix that, "
-		    "then run setup again", o->app);
-	return app_keys(db, o->app, k);
+	if (db_txn(db, app_txn, k) != DB_OK)
+		return setup_fail("app", "adding %s and its keys failed: %s; "
+		    "nothing was stored: fix that, then run setup again",
+		    k->app, db_cause(db));
+	return 0;
 }
 
 /* ---- the steps ---------------------------------------------------------- */
@@ -802,26 +990,66 @@ database_steps(const struct setup_opts *o, struct server *sv)
 	return db_step(sv);
 }
 
+/* The schema owner's connection, or NULL in a dry run before it exists. */
 static int
-admin_steps(const struct setup_opts *o, struct server *sv, struct keys *k)
+admin_open(const struct server *sv, struct db **db)
 {
-	struct db	*db = NULL;
-	int		 rc;
-
+	*db = NULL;
 	/* In a dry run, only an admin that exists already is asked. */
 	if ((!dry || (sv->db_exists && sv->admin_ok)) &&
-	    (db = db_new(roles[R_ADMIN].url, NULL, 0, CTL_TIMEOUT_MS)) == NULL)
+	    (*db = db_new(roles[R_ADMIN].url, NULL, 0, CTL_TIMEOUT_MS)) == NULL)
 		return setup_fail("migrate", "out of memory");
+	return 0;
+}
+
+static int
+admin_steps(struct db *db)
+{
+	int	rc;
+
 	rc = migrate_step(db);
 	if (rc == 0)
 		rc = grant_step(db, &roles[R_INGEST]);
 	if (rc == 0)
 		rc = grant_step(db, &roles[R_STATS]);
-	if (rc == 0 && o->app != NULL)
-		rc = app_step(db, o, k);
-	if (db != NULL)
-		db_free(db);
 	return rc;
+}
+
+/* The tokens made by this run, printed as soon as they are stored. */
+static void
+print_keys(const struct setup_opts *o, const struct keys *k)
+{
+	char	base[300];
+	int	s;
+
+	if (k->tok[0][0] == '\0' && k->tok[1][0] == '\0')
+		return;
+	printf("\n%s of %s (shown this once: keep %s):\n",
+	    k->tok[0][0] && k->tok[1][0] ? "The keys" : "A new key", o->app,
+	    k->tok[0][0] && k->tok[1][0] ? "them" : "it");
+	for (s = 0; s < 2; s++)
+		if (k->tok[s][0] != '\0')
+			printf("  %-6s key %s: %s\n", scopes[s], k->id[s],
+			    k->tok[s]);
+	if (o->host == NULL) {
+		putchar('\n');
+		fflush(stdout);
+		return;
+	}
+	host_base_url(o, base, sizeof(base));
+	/* The token goes on curl's command line: fine on a host of one's own. */
+	if (k->tok[0][0] != '\0')
+		printf("Send an event (the ingest key of %s):\n"
+		    "  curl -sS %s/ingest -H 'Authorization: Bearer %s' "
+		    "-H 'Content-Type: application/json' "
+		    "-d '{\"event_type\":\"hello\",\"message\":\"my first "
+		    "event\"}'\n", o->app, base, k->tok[0]);
+	if (k->tok[1][0] != '\0')
+		printf("Read the events of %s (its read key):\n"
+		    "  curl -sS '%s/stats/logs?app=%s' -H 'Authorization: "
+		    "Bearer %s'\n", o->app, base, o->app, k->tok[1]);
+	putchar('\n');
+	fflush(stdout);
 }
 
 static void
@@ -837,32 +1065,39 @@ print_next(const struct setup_opts *o, const struct keys *k)
 	}
 	host_base_url(o, base, sizeof(base));
 	printf("\naxlog answers on %s/\n", base);
-	if (k->ingest[0] != '\0') {
-		printf("Send an event (the ingest key of %s):\n"
-		    "  curl -sS %s/ingest -H 'Authorization: Bearer %s' "
-		    "-H 'Content-Type: application/json' "
-		    "-d '{\"event_type\":\"hello\",\"message\":\"my first "
-		    "event\"}'\n", o->app, base, k->ingest);
-		printf("Read the events of %s (its read key):\n"
-		    "  curl -sS '%s/stats/logs?app=%s' -H 'Authorization: "
-		    "Bearer %s'\n", o->app, base, o->app, k->read);
-		printf("The tokens are shown this once: keep them.\n");
-	} else
+	if (k->tok[0][0] == '\0' && k->tok[1][0] == '\0')
 		printf("Keys: axlogctl app add, axlogctl key create "
 		    "(set -a; . %s/axlogctl.env; set +a first).\n", SETUP_ETC);
 	printf("Health:    curl -fsS %s/health\n", base);
 	printf("Dashboard: %s/ (it asks for a read key)\n", base);
 }
 
+/* The app and its keys, then the first event sent with its ingest key. */
+static int
+keys_steps(const struct setup_opts *o, struct db *db, struct keys *k)
+{
+	if (o->app == NULL)
+		return 0;
+	if (app_step(db, k) != 0)
+		return 1;
+	print_keys(o, k);
+	if (o->host == NULL || dry || k->tok[0][0] == '\0')
+		return 0;
+	return host_send_event(o, k->tok[0]);
+}
+
 static int
 setup_up(const struct setup_opts *o)
 {
-	struct server	sv;
-	struct keys	k;
-	int		restart[3], rc;
+	struct server	 sv;
+	struct keys	 k;
+	struct db	*db = NULL;
+	int		 restart[3], rc;
 
 	memset(&sv, 0, sizeof(sv));
 	memset(&k, 0, sizeof(k));
+	k.app = o->app;
+	k.kind = o->kind;
 	if (o->host != NULL && host_nginx_preflight(o) != 0)
 		return 1;
 	rc = o->database_url ? connect_remote(&sv, o->database_url) :
@@ -871,7 +1106,9 @@ setup_up(const struct setup_opts *o)
 		rc = database_steps(o, &sv);
 	PQfinish(sv.su);
 	if (rc == 0)
-		rc = admin_steps(o, &sv, &k);
+		rc = admin_open(&sv, &db);
+	if (rc == 0)
+		rc = admin_steps(db);
 	restart[0] = roles[R_INGEST].env_changed[0];
 	restart[1] = roles[R_STATS].env_changed[0];
 	restart[2] = roles[R_STATS].env_changed[1];
@@ -880,7 +1117,11 @@ setup_up(const struct setup_opts *o)
 	if (rc == 0 && o->host != NULL)
 		rc = host_nginx_up(o);
 	if (rc == 0 && o->host != NULL && !dry)
-		rc = host_check(o, k.ingest[0] ? k.ingest : NULL);
+		rc = host_check(o);
+	if (rc == 0)
+		rc = keys_steps(o, db, &k);
+	if (db != NULL)
+		db_free(db);
 	if (rc != 0)
 		return rc;
 	if (dry) {
@@ -933,27 +1174,43 @@ usage(const char *why)
 	return 2;
 }
 
+/*
+ * The host name as certbot and nginx compare it: lower case, without a
+ * final dot; labels of 1 to 63 letters, digits and '-', none starting or
+ * ending with '-'; 253 bytes at most.  0, or -1 when it is no host name.
+ */
 static int
-host_valid(const char *h)
+host_normalise(const char *in, char *out, size_t outsz)
 {
-	size_t	i, n = strlen(h);
+	size_t	n = strlen(in), i, label = 0;
 
-	if (n == 0 || n > 253 || h[0] == '-' || h[0] == '.')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' &&
-		    h[i] <= 'Z') || (h[i] >= '0' && h[i] <= '9') ||
-		    h[i] == '-' || h[i] == '.'))
-			return 0;
-	return 1;
+	if (n > 0 && in[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 253 || n >= outsz)
+		return -1;
+	for (i = 0; i < n; i++) {
+		out[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char)(in[i] + 32) :
+		    in[i];
+		if (out[i] == '.') {
+			if (label == 0 || out[i - 1] == '-')
+				return -1;
+			label = 0;
+			continue;
+		}
+		if (!((out[i] >= 'a' && out[i] <= 'z') || (out[i] >= '0' &&
+		    out[i] <= '9') || out[i] == '-') || (label == 0 &&
+		    out[i] == '-') || ++label > 63)
+			return -1;
+	}
+	if (out[n - 1] == '-')
+		return -1;
+	out[n] = '\0';
+	return 0;
 }
 
 static int
 check_opts(const struct setup_opts *o)
 {
-	if (o->host != NULL && !host_valid(o->host))
-		return usage("--host takes a host name (letters, digits, '-' "
-		    "and '.')");
 	if (o->app != NULL && !schema_app_id_valid(o->app))
 		return usage("--app must match ^[a-z0-9][a-z0-9_.-]{0,63}$");
 	if (!schema_kind_valid(o->kind))
@@ -986,6 +1243,7 @@ parse(int argc, char **argv, struct setup_opts *o)
 		{ "reset-passwords", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char	host[254];
 	unsigned long	port;
 	int		c;
 
@@ -995,7 +1253,13 @@ parse(int argc, char **argv, struct setup_opts *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'h': o->host = optarg; break;
+		case 'h':
+			if (host_normalise(optarg, host, sizeof(host)) != 0)
+				return usage("--host takes a host name: labels "
+				    "of 1 to 63 letters, digits and '-' (not "
+				    "first or last), joined by '.'");
+			o->host = host;
+			break;
 		case 'a': o->app = optarg; break;
 		case 'k': o->kind = optarg; break;
 		case 'D': o->database_url = optarg; break;
@@ -1017,6 +1281,33 @@ parse(int argc, char **argv, struct setup_opts *o)
 	return check_opts(o);
 }
 
+/*
+ * One setup at a time: two would race on the roles' passwords and the
+ * settings files.  The lock is the kernel's, so it ends with the
+ * process however that ends; the file stays (under /run, a tmpfs).
+ * A dry run changes nothing and takes none.
+ */
+static int
+setup_lock(void)
+{
+	int	fd, e;
+
+	fd = open(SETUP_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return setup_fail("start", "%s: %s", SETUP_LOCK,
+		    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;	/* fd stays open: the lock lasts the process */
+	e = errno;
+	close(fd);
+	if (e == EWOULDBLOCK)
+		return setup_fail("start", "another axlogctl setup runs (it "
+		    "holds %s): wait for it to end, then run setup again",
+		    SETUP_LOCK);
+	return setup_fail("start", "locking %s: %s", SETUP_LOCK,
+	    strerror(e));
+}
+
 int
 setup_main(int argc, char **argv)
 {
@@ -1030,5 +1321,7 @@ setup_main(int argc, char **argv)
 		    "enables units and the nginx site): run it with sudo",
 		    SETUP_ETC);
 	dry = o.dry_run;
+	if (!dry && setup_lock() != 0)
+		return 1;
 	return o.undo ? setup_down() : setup_up(&o);
 }

@@ -17,6 +17,8 @@
 #define SETUP_ETC	"/etc/axlog"
 #define SETUP_RUN	"/run/axlog"
 #define SETUP_DB	"axlog"
+#define SETUP_USER	"axlog"		/* the programs' user under spawn-fcgi */
+#define SETUP_LOCK	"/run/axlogctl-setup.lock"
 
 struct setup_opts {
 	const char	*host;		/* --host: the nginx site's name */
@@ -50,15 +52,16 @@ int	setup_dry_run(void);
 /* ---- setup_host.c ------------------------------------------------------ */
 
 /*
- * Run a command (argv[0] looked up in PATH) and wait for it.  With out,
- * its stdout and stderr go there (the last line kept, NUL-terminated);
- * without, to /dev/null when quiet, else they are this process's.  envp
- * NULL keeps this environment.  Returns its exit status, or -1 when it
- * could not run (the reason in out).
+ * Run a command (argv[0] looked up as host_which does) and wait for it.
+ * With out, its stdout and stderr go there (the end of them, newlines as
+ * "; ", NUL-terminated); without, to /dev/null when quiet, else they are
+ * this process's.  envp NULL gives it PATH (those directories) and
+ * LANG=C.UTF-8 only, never this process's environment.  Returns its
+ * exit status, or -1 when it could not run (the reason in out).
  */
 int	host_run(const char *const argv[], char *const envp[], char *out,
 	    size_t outsz, int quiet);
-/* The path of an executable in PATH, or -1. */
+/* The path of an executable in /usr/sbin, /usr/bin, /sbin, /bin, or -1. */
 int	host_which(const char *name, char *path, size_t pathsz);
 int	host_systemd(void);
 
@@ -89,9 +92,11 @@ int	host_nginx_preflight(const struct setup_opts *o);
 /* http[s]://HOST[:PORT] of the site. */
 void	host_base_url(const struct setup_opts *o, char *buf, size_t bufsz);
 /*
- * /health 200 through nginx (retried for a while), then one /ingest:
- * an event with ingest_key, or without a key the 401 of axlog-ingest.
+ * /health 200 through nginx (retried for a while), then one /ingest with
+ * a made-up key: the 401 of axlog-ingest, which looked the key up.
  */
-int	host_check(const struct setup_opts *o, const char *ingest_key);
+int	host_check(const struct setup_opts *o);
+/* The first event, stored with ingest_key through nginx (200). */
+int	host_send_event(const struct setup_opts *o, const char *ingest_key);
 
 #endif

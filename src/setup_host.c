@@ -7,7 +7,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +24,25 @@
 #include "setup.h"
 #include "token.h"
 
-extern char	**environ;
-
-#define DEFAULT_PATH	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define SITE		"/etc/nginx/sites-available/axlog"
-#define SITE_LINK	"/etc/nginx/sites-enabled/axlog"
+/*
+ * Commands are found in these directories only, never through the
+ * caller's PATH: setup runs as root, and a PATH with a directory someone
+ * else can write would run their nginx.  Children get child_env, not
+ * this process's environment (which may hold secrets, PG* variables or
+ * a hostile LD_PRELOAD).
+ */
+#define FIXED_PATH	"/usr/sbin:/usr/bin:/sbin:/bin"
+static char *const child_env[] = { (char *)"PATH=" FIXED_PATH,
+    (char *)"LANG=C.UTF-8", NULL };
+/*
+ * setup's site, under a name of its own: /etc/nginx/sites-available/axlog
+ * is the package's conffile (or the operator's), which dpkg would offer
+ * to replace on an upgrade.
+ */
+#define SITE		"/etc/nginx/sites-available/axlog-setup"
+#define SITE_LINK	"/etc/nginx/sites-enabled/axlog-setup"
+#define SITE_TARGET	"../sites-available/axlog-setup"
+#define PKG_SITE_LINK	"/etc/nginx/sites-enabled/axlog"
 #define SITE_TEMPLATE	AXLOG_PKGDATADIR "/nginx/axlog.conf"
 #define SITE_MARK	"# Made by axlogctl setup from " SITE_TEMPLATE
 #define NGINX_PID	"/run/nginx.pid"
@@ -94,6 +110,25 @@ read_file(const char *path, struct buf *b)
 	return 0;
 }
 
+/* The directory of path synced, so that a rename in it survives a crash. */
+static int
+sync_dir(const char *path)
+{
+	char	dir[PATH_MAX], *slash;
+	int	fd, rc;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
 /* path written whole (a temporary file renamed over it), root:root. */
 static int
 write_file(const char *path, const char *data, size_t len, int mode)
@@ -123,9 +158,9 @@ write_file(const char *path, const char *data, size_t len, int mode)
 		fd = -1;
 		goto fail;
 	}
-	if (rename(tmp, path) == 0)
-		return 0;
 	fd = -1;
+	if (rename(tmp, path) == 0)
+		return sync_dir(path);
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -146,22 +181,22 @@ sleep_ms(long ms)
 static pid_t
 pidfile_alive(const char *path, const char *comm)
 {
-	struct buf	b;
+	struct buf	b, c;
 	char		p[64];
-	long		pid;
+	long		pid = 0;
 	pid_t		rc = 0;
 
-	if (read_file(path, &b) != 0 || (pid = strtol(b.p, NULL, 10)) <= 0) {
-		free(b.p);
-		return 0;
+	memset(&c, 0, sizeof(c));
+	if (read_file(path, &b) == 0)
+		pid = strtol(b.p, NULL, 10);
+	if (pid > 0 && pid <= INT_MAX && kill((pid_t)pid, 0) == 0) {
+		snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
+		if (read_file(p, &c) == 0 && strncmp(c.p, comm,
+		    strlen(comm)) == 0)
+			rc = (pid_t)pid;
 	}
 	free(b.p);
-	snprintf(p, sizeof(p), "/proc/%ld/comm", pid);
-	if (kill((pid_t)pid, 0) != 0)
-		return 0;
-	if (read_file(p, &b) == 0 && strncmp(b.p, comm, strlen(comm)) == 0)
-		rc = (pid_t)pid;
-	free(b.p);
+	free(c.p);
 	return rc;
 }
 
@@ -170,14 +205,14 @@ pidfile_alive(const char *path, const char *comm)
 int
 host_which(const char *name, char *path, size_t pathsz)
 {
-	const char	*p = getenv("PATH"), *end;
+	const char	*p, *end;
 	size_t		 n;
 
 	if (strchr(name, '/') != NULL) {
 		snprintf(path, pathsz, "%s", name);
 		return access(path, X_OK) == 0 ? 0 : -1;
 	}
-	for (p = p && *p ? p : DEFAULT_PATH; *p; p = *end ? end + 1 : end) {
+	for (p = FIXED_PATH; *p; p = *end ? end + 1 : end) {
 		end = strchr(p, ':');
 		if (end == NULL)
 			end = p + strlen(p);
@@ -196,7 +231,7 @@ child(const char *path, const char *const argv[], char *const envp[],
     int outfd, int quiet)
 {
 	union { const char *const *c; char *const *v; } args = { argv };
-	int	null = open("/dev/null", O_RDWR);
+	int	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (null >= 0)
 		(void)dup2(null, 0);
@@ -207,30 +242,51 @@ child(const char *path, const char *const argv[], char *const envp[],
 		(void)dup2(null, 1);
 		(void)dup2(null, 2);
 	}
-	execve(path, args.v, envp ? envp : environ);
+	execve(path, args.v, envp ? envp : child_env);
 	_exit(127);
 }
 
-/* The output of a command, newlines as "; ", at most outsz bytes. */
+/* Add byte ch to out (len used of outsz), dropping the oldest when full. */
+static void
+keep_last(char *out, size_t outsz, size_t *len, char ch)
+{
+	if (*len + 1 >= outsz) {
+		memmove(out, out + 1, *len - 1);
+		(*len)--;
+	}
+	out[(*len)++] = ch;
+}
+
+/*
+ * The end of a command's output (where the reason for a failure is),
+ * newlines as "; ", at most outsz - 1 bytes.
+ */
 static void
 collect(int fd, char *out, size_t outsz)
 {
 	char	chunk[4096];
 	size_t	len = 0, i;
 	ssize_t	n;
+	int	nl = 0;
 
+	if (outsz < 4)
+		return;
 	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
-		for (i = 0; i < (size_t)n && len + 3 < outsz; i++) {
-			if (chunk[i] != '\n')
-				out[len++] = chunk[i];
-			else if (len > 0 && i + 1 < (size_t)n) {
-				out[len++] = ';';
-				out[len++] = ' ';
+		for (i = 0; i < (size_t)n; i++) {
+			if (chunk[i] == '\n') {
+				nl = len > 0;
+				continue;
 			}
+			if (nl) {
+				keep_last(out, outsz, &len, ';');
+				keep_last(out, outsz, &len, ' ');
+				nl = 0;
+			}
+			keep_last(out, outsz, &len, chunk[i]);
 		}
 	}
 	out[len] = '\0';
@@ -403,6 +459,24 @@ env_render(const char *cur, const char *var, const char *url,
 	return 0;
 }
 
+/* Write path from next, or say it is right; rc of the step. */
+static int
+env_apply(const char *path, const struct buf *next, const char *var,
+    int mode, int same)
+{
+	setup_change("settings", "%s %s (%04o root:root, %s only)",
+	    same ? "set the mode of" : "write", path, mode, var);
+	if (setup_dry_run())
+		return 0;
+	if (mkdir(SETUP_ETC, 0755) != 0 && errno != EEXIST)
+		return setup_fail("settings", "%s: %s", SETUP_ETC,
+		    strerror(errno));
+	if (write_file(path, next->p, next->len, mode) != 0)
+		return setup_fail("settings", "writing %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
 int
 host_env_write(const char *name, const char *var, const char *url,
     int mode, int *changed)
@@ -412,6 +486,8 @@ host_env_write(const char *name, const char *var, const char *url,
 	char		path[PATH_MAX], example[PATH_MAX];
 	int		exists, same, rc = 0;
 
+	memset(&next, 0, sizeof(next));
+	*changed = 0;
 	snprintf(path, sizeof(path), "%s/%s.env", SETUP_ETC, name);
 	snprintf(example, sizeof(example), "%s/examples/%s.env.example",
 	    AXLOG_PKGDATADIR, name);
@@ -419,32 +495,23 @@ host_env_write(const char *name, const char *var, const char *url,
 	if (exists && !S_ISREG(st.st_mode))
 		return setup_fail("settings", "%s is not a regular file: move "
 		    "it away, then run setup again", path);
-	if (read_file(exists ? path : example, &cur) != 0 && exists) {
-		free(cur.p);
-		return setup_fail("settings", "cannot read %s: %s", path,
+	if (read_file(exists ? path : example, &cur) != 0 && exists)
+		rc = setup_fail("settings", "cannot read %s: %s", path,
 		    strerror(errno));
-	}
-	if (env_render(cur.p, var, url, &next) != 0) {
-		free(cur.p);
-		free(next.p);
-		return setup_fail("settings", "out of memory");
-	}
-	same = exists && strcmp(cur.p, next.p) == 0;
-	*changed = !same;
-	if (same && (st.st_mode & 07777) == (mode_t)mode && st.st_uid == 0 &&
-	    st.st_gid == 0)
-		setup_say("settings", "%s is right (%04o root:root)", path, mode);
+	else if (strcspn(url, "\r\n\"'\\") != strlen(url))
+		rc = setup_fail("settings", "refusing to write a URL with a "
+		    "newline, a quote or a backslash to %s", path);
+	else if (cur.p == NULL || env_render(cur.p, var, url, &next) != 0)
+		rc = setup_fail("settings", "out of memory");
 	else {
-		setup_change("settings", "%s %s (%04o root:root, %s only)",
-		    same ? "set the mode of" : "write", path, mode, var);
-		if (!setup_dry_run() && (mkdir(SETUP_ETC, 0755) != 0 &&
-		    errno != EEXIST))
-			rc = setup_fail("settings", "%s: %s", SETUP_ETC,
-			    strerror(errno));
-		else if (!setup_dry_run() && write_file(path, next.p, next.len,
-		    mode) != 0)
-			rc = setup_fail("settings", "writing %s: %s", path,
-			    strerror(errno));
+		same = exists && strcmp(cur.p, next.p) == 0;
+		*changed = !same;
+		if (same && (st.st_mode & 07777) == (mode_t)mode &&
+		    st.st_uid == 0 && st.st_gid == 0)
+			setup_say("settings", "%s is right (%04o root:root)",
+			    path, mode);
+		else
+			rc = env_apply(path, &next, var, mode, same);
 	}
 	free(cur.p);
 	free(next.p);
@@ -567,6 +634,68 @@ unit_up(const char *unit)
 	    "systemctl status for why, fix it and run setup again");
 }
 
+/* When process pid started, as a wall-clock time in ns; -1 if unknown. */
+static long long
+proc_started_ns(long pid)
+{
+	struct timespec	 boot, real;
+	struct buf	 b;
+	char		 path[64], *p;
+	unsigned long long ticks = 0;
+	long		 hz = sysconf(_SC_CLK_TCK);
+	int		 field, ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	/* After the command's name, in parentheses, starttime is field 22. */
+	if (read_file(path, &b) == 0 && (p = strrchr(b.p, ')')) != NULL) {
+		for (field = 2; field < 22 && p != NULL; field++)
+			p = strchr(p + 1, ' ');
+		ok = p != NULL && sscanf(p + 1, "%llu", &ticks) == 1;
+	}
+	free(b.p);
+	if (!ok || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &real) != 0)
+		return -1;
+	return (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec -
+	    boot.tv_nsec) + (long long)(ticks * (1000000000ULL /
+	    (unsigned long long)hz));
+}
+
+/*
+ * Was the settings file of program p written after process pid started?
+ * Then it runs with old settings (an earlier run stopped before it
+ * restarted it).  Two clock ticks of slack: the start is known to a tick.
+ */
+static int
+env_newer(const char *p, long pid)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+	long long	start, mtime, tick;
+	long		hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "%s/%s.env", SETUP_ETC, p);
+	if (pid <= 0 || hz <= 0 || stat(path, &st) != 0 ||
+	    (start = proc_started_ns(pid)) < 0)
+		return 0;
+	tick = 1000000000LL / hz;
+	mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	return mtime > start + 2 * tick;
+}
+
+/* The main process of a systemd unit, or 0. */
+static long
+unit_pid(const char *unit)
+{
+	const char *const	argv[] = { "systemctl", "show", "--property",
+				    "MainPID", "--value", unit, NULL };
+	char			out[64];
+
+	if (host_run(argv, NULL, out, sizeof(out), 1) != 0)
+		return 0;
+	return strtol(out, NULL, 10);
+}
+
 static int
 systemd_up(const int restart[3])
 {
@@ -583,10 +712,12 @@ systemd_up(const int restart[3])
 		const char *const argv[] = { "systemctl", "restart", unit,
 		    NULL };
 		/* One that does not run starts with its new settings. */
-		if (!restart[i] || !quiet_ok(active))
+		if (!quiet_ok(active) || (!restart[i] &&
+		    !env_newer(progs[i], unit_pid(unit))))
 			continue;
-		setup_change("programs", "systemctl restart %s (new settings)",
-		    unit);
+		setup_change("programs", "systemctl restart %s (%s)", unit,
+		    restart[i] ? "new settings" : "its settings file is newer "
+		    "than it");
 		if (!setup_dry_run() && must_run("programs", argv, "restart "
 		    "it by hand") != 0)
 			return 1;
@@ -662,9 +793,15 @@ program_spawn(const char *p)
 	    chmod(SETUP_RUN, 0755) != 0)
 		return setup_fail("programs", "%s: %s", SETUP_RUN,
 		    strerror(errno));
+	/* A user of its own: nobody is shared with every other daemon. */
+	if (getpwnam(SETUP_USER) == NULL || getgrnam(SETUP_USER) == NULL)
+		return setup_fail("programs", "no system user and group %s to "
+		    "run the programs as: the axlog package's postinst makes "
+		    "them (dpkg-reconfigure axlog), then run setup again",
+		    SETUP_USER);
 	const char *const argv[] = { "spawn-fcgi", "-s", sock, "-M", "0660",
-	    "-U", "www-data", "-G", "www-data", "-u", "nobody", "-g",
-	    "nogroup", "-P", pidf, "--", bin, NULL };
+	    "-U", "www-data", "-G", "www-data", "-u", SETUP_USER, "-g",
+	    SETUP_USER, "-P", pidf, "--", bin, NULL };
 	rc = host_run(argv, envp, NULL, 0, 1);
 	if (rc != 0)
 		return setup_fail("programs", "spawn-fcgi could not start "
@@ -677,19 +814,23 @@ static int
 spawn_up(const int restart[3])
 {
 	char	pidf[PATH_MAX];
-	int	i, alive;
+	pid_t	pid;
+	int	i, alive, stale;
 
 	for (i = 0; i < 3; i++) {
 		snprintf(pidf, sizeof(pidf), "%s/%s.pid", SETUP_RUN, progs[i]);
-		alive = pidfile_alive(pidf, "axlog-") > 0;
-		if (alive && !restart[i]) {
+		pid = pidfile_alive(pidf, "axlog-");
+		alive = pid > 0;
+		stale = alive && !restart[i] && env_newer(progs[i], pid);
+		if (alive && !restart[i] && !stale) {
 			setup_say("programs", "axlog-%s runs (spawn-fcgi, %s)",
 			    progs[i], pidf);
 			continue;
 		}
 		setup_change("programs", "%sstart axlog-%s with spawn-fcgi on "
-		    "%s/%s.sock (no systemd here)", alive ? "re" : "",
-		    progs[i], SETUP_RUN, progs[i]);
+		    "%s/%s.sock (no systemd here%s)", alive ? "re" : "",
+		    progs[i], SETUP_RUN, progs[i], stale ? "; its settings "
+		    "file is newer than it" : "");
 		if (setup_dry_run())
 			continue;
 		program_stop(progs[i]);
@@ -790,7 +931,7 @@ site_line(const struct setup_opts *o, const char *line, size_t len,
 	size_t		 ind = strspn(line, " \t");
 
 	if (len >= sizeof(l))
-		return buf_add(out, line, len);
+		return buf_add(out, line, len) || buf_str(out, "\n");
 	memcpy(l, line, len);
 	l[len] = '\0';
 	t = l + ind;
@@ -816,17 +957,25 @@ site_line(const struct setup_opts *o, const char *line, size_t len,
 }
 
 /*
- * The site: the shipped one for o->host; plain HTTP on --http-port (its
- * "Plain-HTTP variant": no port-80 redirect block, no ssl_ lines, no
- * HSTS) unless tls.
+ * The site: the shipped one for o->host.  SITE_PLAIN is plain HTTP on
+ * --http-port (its "Plain-HTTP variant": no port-80 redirect block, no
+ * ssl_ lines, no HSTS); SITE_TLS the whole of it; SITE_BOOT, while
+ * certbot gets the first certificate, only its port-80 block: the ACME
+ * challenge and a redirect, never the API or its keys over plain HTTP.
  */
+enum site_mode { SITE_PLAIN, SITE_TLS, SITE_BOOT };
+
+static const char *const site_says[] = { "plain HTTP",
+    "HTTPS with certbot's certificate",
+    "only the ACME challenge until certbot's certificate is there" };
+
 static int
-site_render(const struct setup_opts *o, int tls, struct buf *out)
+site_render(const struct setup_opts *o, enum site_mode mode, struct buf *out)
 {
 	struct buf	 tpl;
 	const char	*line, *end;
 	char		 head[512];
-	int		 skipping = 0, dropped = 0, rc = 0;
+	int		 server = -1, skipping = 0, rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (read_file(SITE_TEMPLATE, &tpl) != 0) {
@@ -836,21 +985,22 @@ site_render(const struct setup_opts *o, int tls, struct buf *out)
 	}
 	snprintf(head, sizeof(head), "%s\n# for %s, %s.  setup rewrites "
 	    "this file; to keep your edits, delete these lines.\n", SITE_MARK,
-	    o->host, tls ? "HTTPS with certbot's certificate" :
-	    "plain HTTP");
+	    o->host, site_says[mode]);
 	rc = buf_str(out, head);
 	for (line = tpl.p; rc == 0 && *line; line = *end ? end + 1 : end) {
 		end = strchr(line, '\n');
 		if (end == NULL)
 			end = line + strlen(line);
-		if (!tls && !dropped && strncmp(line, "server {", 8) == 0)
-			skipping = 1;
+		if (strncmp(line, "server {", 8) == 0 && ++server >= 0)
+			skipping = (mode == SITE_PLAIN && server == 0) ||
+			    (mode == SITE_BOOT && server == 1);
 		if (skipping) {
 			if (line[0] == '}')
-				skipping = 0, dropped = 1;
+				skipping = 0;
 			continue;
 		}
-		rc = site_line(o, line, (size_t)(end - line), tls, out);
+		rc = site_line(o, line, (size_t)(end - line),
+		    mode != SITE_PLAIN, out);
 	}
 	free(tpl.p);
 	if (rc != 0)
@@ -858,20 +1008,18 @@ site_render(const struct setup_opts *o, int tls, struct buf *out)
 	return 0;
 }
 
-/* The site file may be written: missing, as shipped, or setup's own. */
+/* The site file may be written: missing, or setup's own. */
 static int
 site_ours(void)
 {
-	struct buf	cur, tpl;
-	int		ours, missing;
+	struct buf	cur;
+	int		ours;
 
-	memset(&tpl, 0, sizeof(tpl));
-	missing = read_file(SITE, &cur) != 0 && errno == ENOENT;
-	ours = missing || strncmp(cur.p, SITE_MARK, strlen(SITE_MARK)) == 0;
-	if (!ours && read_file(SITE_TEMPLATE, &tpl) == 0)
-		ours = strcmp(cur.p, tpl.p) == 0;
+	if (read_file(SITE, &cur) != 0)
+		ours = errno == ENOENT;
+	else
+		ours = strncmp(cur.p, SITE_MARK, strlen(SITE_MARK)) == 0;
 	free(cur.p);
-	free(tpl.p);
 	return ours;
 }
 
@@ -908,7 +1056,8 @@ port_preflight(int port, const char *opt)
 int
 host_nginx_preflight(const struct setup_opts *o)
 {
-	char	path[PATH_MAX];
+	struct stat	st;
+	char		path[PATH_MAX];
 
 	if (host_which("nginx", path, sizeof(path)) != 0)
 		return setup_fail("nginx", "nginx is not installed: apt install "
@@ -918,6 +1067,11 @@ host_nginx_preflight(const struct setup_opts *o)
 		return setup_fail("nginx", "%s was changed by hand and setup "
 		    "leaves it: move it away (setup then writes it anew), or "
 		    "run setup without --host", SITE);
+	/* Both would define the same upstreams: nginx -t refuses that. */
+	if (lstat(PKG_SITE_LINK, &st) == 0)
+		return setup_fail("nginx", "%s is enabled, and setup's own site "
+		    "(%s) cannot be beside it: remove that link (the file "
+		    "stays), or run setup without --host", PKG_SITE_LINK, SITE);
 	if (port_preflight(o->http_port, "choose another with --http-port"))
 		return 1;
 	if (o->tls && port_preflight(443, "drop --tls"))
@@ -940,8 +1094,14 @@ nginx_running(void)
 	return pidfile_alive(NGINX_PID, "nginx") > 0;
 }
 
+/*
+ * Start nginx, or reload it.  counted: a change of this run; otherwise
+ * the reload every run makes, so that nginx serves what the file says
+ * even when an earlier run stopped before its reload (said, not
+ * counted).
+ */
 static int
-nginx_reload(int running)
+nginx_reload(int running, int counted)
 {
 	const char *const	sd_reload[] = { "systemctl", "reload", "nginx",
 				    NULL };
@@ -956,7 +1116,12 @@ nginx_reload(int running)
 		argv = running ? sd_reload : sd_start;
 	else
 		argv = running ? reload : start;
-	setup_change("nginx", "%s nginx", running ? "reload" : "start");
+	if (counted)
+		setup_change("nginx", "%s nginx", running ? "reload" : "start");
+	else
+		setup_say("nginx", "%sreload nginx (it serves what the file "
+		    "says, also after a run that stopped early)",
+		    setup_dry_run() ? "would " : "");
 	if (setup_dry_run())
 		return 0;
 	/* A daemon keeps what it inherits open: no pipe to wait on. */
@@ -979,74 +1144,104 @@ link_ours(void)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* Back to what was there: the old site (or none), no new link. */
+/* What was there before this run: the site file and its link. */
+struct site_was {
+	struct buf	old;
+	int		had_site, had_link;
+};
+
 static void
-site_restore(const struct buf *old, int had_site, int had_link)
+site_save(struct site_was *w)
 {
-	if (had_site)
-		(void)write_file(SITE, old->p, old->len, 0644);
-	else
-		(void)unlink(SITE);
-	if (!had_link)
-		(void)unlink(SITE_LINK);
+	w->had_site = read_file(SITE, &w->old) == 0;
+	w->had_link = link_ours();
+}
+
+/* Back to what was there: the old site (or none), no new link. */
+static int
+site_restore(const struct site_was *w)
+{
+	int	rc = 0;
+
+	if (w->had_site && write_file(SITE, w->old.p, w->old.len, 0644) != 0)
+		rc = -1;
+	if (!w->had_site && unlink(SITE) != 0 && errno != ENOENT)
+		rc = -1;
+	if (!w->had_link && unlink(SITE_LINK) != 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
 }
 
 static int
-site_test(const struct buf *old, int had_site, int had_link)
+site_test(const struct site_was *w)
 {
 	const char *const	test[] = { "nginx", "-t", "-q", NULL };
 	char			out[1024];
 
 	if (host_run(test, NULL, out, sizeof(out), 1) == 0)
 		return 0;
-	site_restore(old, had_site, had_link);
+	if (site_restore(w) != 0)
+		return setup_fail("nginx", "nginx -t refuses the site (%s), "
+		    "and putting the old one back failed (%s): fix both, then "
+		    "run setup again", out, strerror(errno));
 	return setup_fail("nginx", "nginx -t refuses the site (%s): the old "
 	    "one is back; fix the cause and run setup again", out);
+}
+
+/* Site and link right, nginx running: test and reload all the same. */
+static int
+site_reload(void)
+{
+	const char *const	test[] = { "nginx", "-t", "-q", NULL };
+	char			out[1024];
+
+	setup_say("nginx", "%s is right, enabled and served", SITE);
+	if (!setup_dry_run() && host_run(test, NULL, out, sizeof(out), 1) != 0)
+		return setup_fail("nginx", "nginx -t fails (%s): fix that, then "
+		    "run setup again", out);
+	return nginx_reload(1, 0);
 }
 
 static int
 site_apply(const char *host, const struct buf *site)
 {
-	struct buf	old;
-	int		had_site, had_link, running, same, rc;
+	struct site_was	w;
+	int		running, same, rc;
 
-	had_site = read_file(SITE, &old) == 0;
-	same = had_site && strcmp(old.p, site->p) == 0;
-	had_link = link_ours();
+	site_save(&w);
+	same = w.had_site && strcmp(w.old.p, site->p) == 0;
 	running = nginx_running();
-	if (same && had_link && running) {
-		setup_say("nginx", "%s is right, enabled and served", SITE);
-		free(old.p);
-		return 0;
+	if (same && w.had_link && running) {
+		free(w.old.p);
+		return site_reload();
 	}
 	if (!same)
 		setup_change("nginx", "write %s for %s", SITE, host);
-	if (!had_link)
-		setup_change("nginx", "enable it: %s -> ../sites-available/"
-		    "axlog", SITE_LINK);
+	if (!w.had_link)
+		setup_change("nginx", "enable it: %s -> " SITE_TARGET,
+		    SITE_LINK);
 	rc = 0;
 	if (!setup_dry_run()) {
 		if (!same && write_file(SITE, site->p, site->len, 0644) != 0)
 			rc = setup_fail("nginx", "writing %s: %s", SITE,
 			    strerror(errno));
-		else if (!had_link && symlink("../sites-available/axlog",
-		    SITE_LINK) != 0)
+		else if (!w.had_link && symlink(SITE_TARGET, SITE_LINK) != 0)
 			rc = setup_fail("nginx", "%s: %s: remove it, then run "
 			    "setup again", SITE_LINK, strerror(errno));
 		else
-			rc = site_test(&old, had_site, had_link);
+			rc = site_test(&w);
 	}
-	free(old.p);
-	return rc != 0 ? rc : nginx_reload(running);
+	free(w.old.p);
+	return rc != 0 ? rc : nginx_reload(running, 1);
 }
 
 static int
-site_up(const struct setup_opts *o, int tls)
+site_up(const struct setup_opts *o, enum site_mode mode)
 {
 	struct buf	site;
 	int		rc;
 
-	if (site_render(o, tls, &site) != 0)
+	if (site_render(o, mode, &site) != 0)
 		return 1;
 	rc = site_apply(o->host, &site);
 	free(site.p);
@@ -1063,32 +1258,58 @@ certbot(const struct setup_opts *o)
 				    o->email ? o->email : "--deploy-hook",
 				    o->email ? "--deploy-hook" : "nginx -s reload",
 				    o->email ? "nginx -s reload" : NULL, NULL };
-	int			rc;
 
 	setup_change("tls", "certbot certonly --nginx -d %s (a Let's Encrypt "
 	    "certificate; renewed by certbot's timer)", o->host);
 	if (setup_dry_run())
 		return 0;
-	if ((rc = host_run(argv, NULL, NULL, 0, 0)) != 0)
-		return setup_fail("tls", "certbot failed (exit %d, above): the "
-		    "site serves plain HTTP meanwhile; check that %s resolves "
-		    "to this host and port 80 is open, then run setup again",
-		    rc, o->host);
-	return 0;
+	return host_run(argv, NULL, NULL, 0, 0);
 }
 
+/* certbot failed with rc: the site of before, nginx reloaded to it. */
+static int
+certbot_failed(const struct setup_opts *o, const struct site_was *w,
+    int rc)
+{
+	const char *const	test[] = { "nginx", "-t", "-q", NULL };
+	char			out[1024];
+
+	if (site_restore(w) != 0 || host_run(test, NULL, out, sizeof(out),
+	    1) != 0 || nginx_reload(nginx_running(), 1) != 0)
+		return setup_fail("tls", "certbot failed (exit %d, above), and "
+		    "putting the previous nginx site back failed: %s serves "
+		    "only the ACME challenge; check that %s resolves to this "
+		    "host and port 80 is open, then run setup again", rc,
+		    SITE, o->host);
+	return setup_fail("tls", "certbot failed (exit %d, above): the "
+	    "previous nginx site is back; check that %s resolves to this "
+	    "host and port 80 is open, then run setup again", rc, o->host);
+}
+
+/*
+ * With --tls and no certificate yet, certbot answers the ACME challenge
+ * through a site that serves nothing else; the HTTPS site follows.
+ */
 int
 host_nginx_up(const struct setup_opts *o)
 {
+	struct site_was	w;
+	int		rc;
+
 	if (o->tls && !cert_exists(o->host)) {
-		if (site_up(o, 0) != 0 || certbot(o) != 0)
+		site_save(&w);
+		rc = site_up(o, SITE_BOOT);
+		if (rc == 0 && (rc = certbot(o)) != 0)
+			rc = certbot_failed(o, &w, rc);
+		free(w.old.p);
+		if (rc != 0)
 			return 1;
 		if (setup_dry_run()) {
 			setup_change("tls", "switch the site to HTTPS");
 			return 0;
 		}
 	}
-	return site_up(o, o->tls);
+	return site_up(o, o->tls ? SITE_TLS : SITE_PLAIN);
 }
 
 int
@@ -1104,7 +1325,7 @@ host_nginx_down(void)
 	}
 	setup_change("nginx", "disable the site: remove %s", SITE_LINK);
 	if (setup_dry_run())
-		return nginx_running() ? nginx_reload(1) : 0;
+		return nginx_running() ? nginx_reload(1, 1) : 0;
 	if (unlink(SITE_LINK) != 0)
 		return setup_fail("nginx", "%s: %s", SITE_LINK, strerror(errno));
 	if (!nginx_running())
@@ -1112,7 +1333,7 @@ host_nginx_down(void)
 	if (host_run(test, NULL, out, sizeof(out), 1) != 0)
 		return setup_fail("nginx", "nginx -t fails without the site "
 		    "(%s): fix that, then reload nginx", out);
-	return nginx_reload(1);
+	return nginx_reload(1, 1);
 }
 
 /* ---- checks ------------------------------------------------------------- */
@@ -1147,47 +1368,98 @@ keep(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* The request's options; CURLE_OK or the first that failed. */
+static CURLcode
+http_opts(CURL *c, const char *url, struct curl_slist *resolve,
+    struct curl_slist *hdr, const char *body, struct answer *a, char *err)
+{
+	CURLcode	e = CURLE_OK;
+
+	if (body != NULL)
+		e = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_URL, url);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
+	if (e == CURLE_OK)
+		e = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	return e;
+}
+
+/* The headers: Authorization with key, Content-Type for a body. */
+static struct curl_slist *
+http_headers(const char *key, const char *body, int *failed)
+{
+	struct curl_slist	*hdr = NULL, *n;
+	char			 auth[128];
+
+	*failed = 0;
+	if (key != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+		if ((n = curl_slist_append(hdr, auth)) == NULL)
+			*failed = 1;
+		else
+			hdr = n;
+	}
+	if (!*failed && body != NULL) {
+		if ((n = curl_slist_append(hdr, "Content-Type: "
+		    "application/json")) == NULL)
+			*failed = 1;
+		else
+			hdr = n;
+	}
+	return hdr;
+}
+
 /* GET (body NULL) or POST through nginx on this host; the status, or 0. */
 static long
 http(const struct setup_opts *o, const char *path, const char *key,
     const char *body, struct answer *a)
 {
 	struct curl_slist	*resolve = NULL, *hdr = NULL;
-	char			 url[512], base[300], r[300], auth[128];
+	char			 url[512], base[300], r[300];
 	char			 err[CURL_ERROR_SIZE];
 	long			 code = 0;
+	int			 failed;
 	CURL			*c;
+	CURLcode		 e;
 
 	host_base_url(o, base, sizeof(base));
 	snprintf(url, sizeof(url), "%s%s", base, path);
 	snprintf(r, sizeof(r), "%s:%d:127.0.0.1", o->host, o->tls ? 443 :
 	    o->http_port);
 	memset(a, 0, sizeof(*a));
-	if ((c = curl_easy_init()) == NULL)
-		return -1;
-	resolve = curl_slist_append(resolve, r);
-	if (key != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
-		hdr = curl_slist_append(hdr, auth);
-	}
-	if (body != NULL) {
-		hdr = curl_slist_append(hdr, "Content-Type: application/json");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	err[0] = '\0';
-	if (curl_easy_perform(c) == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(a->body, sizeof(a->body), "(libcurl: out of memory)");
+		return 0;
+	}
+	resolve = curl_slist_append(NULL, r);
+	hdr = http_headers(key, body, &failed);
+	if (resolve == NULL || failed)
+		e = CURLE_OUT_OF_MEMORY;
 	else
-		a->len = (size_t)snprintf(a->body, sizeof(a->body), "(%s)",
-		    err[0] ? err : "no answer");
+		e = http_opts(c, url, resolve, hdr, body, a, err);
+	if (e == CURLE_OK)
+		e = curl_easy_perform(c);
+	if (e == CURLE_OK)
+		e = curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (e != CURLE_OK) {
+		code = 0;
+		snprintf(a->body, sizeof(a->body), "(%s)", err[0] ? err :
+		    curl_easy_strerror(e));
+		a->len = strlen(a->body);
+	}
 	while (a->len > 0 && (a->body[a->len - 1] == '\n' ||
 	    a->body[a->len - 1] == '\r'))
 		a->body[--a->len] = '\0';
@@ -1217,32 +1489,45 @@ check_health(const struct setup_opts *o)
 	return 0;
 }
 
-int
-host_check(const struct setup_opts *o, const char *ingest_key)
-{
-	struct answer	 a;
-	char		 unknown[TOKEN_LEN + 1];
-	const char	*key = ingest_key;
-	long		 code, want = ingest_key ? 200 : 401;
+static const char first_event[] = "{\"event_type\":\"axlog.setup\","
+    "\"message\":\"the first event, sent by axlogctl setup\"}";
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		return setup_fail("check", "libcurl does not start");
-	if (check_health(o) != 0)
-		return 1;
-	/* No key to store with: a key no one has, which ingest looks up. */
-	if (key == NULL && token_generate(unknown) != 0)
-		return setup_fail("check", "no randomness for a key");
-	if (key == NULL)
-		key = unknown;
-	code = http(o, "/ingest", key, "{\"event_type\":\"axlog.setup\","
-	    "\"message\":\"the first event, sent by axlogctl setup\"}", &a);
+/* POST /ingest with key: want, else the failure. */
+static int
+check_ingest(const struct setup_opts *o, const char *key, long want,
+    const char *what)
+{
+	struct answer	a;
+	long		code;
+
+	code = http(o, "/ingest", key, first_event, &a);
 	if (code != want)
 		return setup_fail("check", "POST /ingest through nginx: %ld %s, "
 		    "not %ld: see /var/log/nginx/axlog.error.log and "
 		    "the programs' logs, fix the cause and run setup again",
 		    code, a.body, want);
-	setup_say("check", "POST /ingest through nginx: %ld (%s)", code,
-	    ingest_key ? "the first event is stored" : "a made-up key, looked "
-	    "up in the database by the ingest role and refused");
+	setup_say("check", "POST /ingest through nginx: %ld (%s)", code, what);
 	return 0;
+}
+
+int
+host_check(const struct setup_opts *o)
+{
+	char	unknown[TOKEN_LEN + 1];
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		return setup_fail("check", "libcurl does not start");
+	if (check_health(o) != 0)
+		return 1;
+	/* No key is stored yet: one no one has, which ingest looks up. */
+	if (token_generate(unknown) != 0)
+		return setup_fail("check", "no randomness for a key");
+	return check_ingest(o, unknown, 401, "a made-up key, looked up in "
+	    "the database by the ingest role and refused");
+}
+
+int
+host_send_event(const struct setup_opts *o, const char *ingest_key)
+{
+	return check_ingest(o, ingest_key, 200, "the first event is stored");
 }
