@@ -172,14 +172,16 @@ main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	cmd = argv[1];
-	if (strcmp(cmd, "version") == 0) {
-		printf("axlogctl %s\n", PACKAGE_VERSION);
-		return 0;
-	}
 	/* setup makes the settings: it reads none of the AXLOG_ variables. */
 	if (strcmp(cmd, "setup") == 0)
 		return setup_main(argc - 1, argv + 1);
+	/* Every other command, version too, refuses bad settings at once. */
 	settings_load_or_exit(&s, "axlogctl");
+	if (strcmp(cmd, "version") == 0) {
+		printf("axlogctl %s\n", PACKAGE_VERSION);
+		settings_free(&s);
+		return 0;
+	}
 	skip = 1;
 	if (strcmp(cmd, "alerts") == 0 && argc >= 3 && argv[2][0] != '-') {
 		sub = argv[2];
